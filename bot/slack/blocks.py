@@ -1,0 +1,370 @@
+"""Block Kit builders: pure functions from data to dicts, tested as plain dicts.
+
+Everything that reaches Slack as mrkdwn goes through `escape_mrkdwn`, so text from a document
+(or a question echoed back) can never ping a channel (`<!channel>`), mention someone
+(`<@U…>`) or hide a link (`<http://evil|click>`). Slack asks for exactly three escapes:
+`&`, `<` and `>`. Every builder respects Slack's limits (see the constants below).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot.engine.types import Answer, Source
+
+# --- Slack's limits --------------------------------------------------------------------------
+MAX_SECTION_TEXT = 3000
+MAX_CONTEXT_TEXT = 2000  # per text element in a context block
+MAX_BLOCKS = 50  # per message (Home tabs allow 100)
+MAX_HEADER_TEXT = 150
+MAX_MESSAGE_TEXT = 40_000  # top-level `text`; Slack truncates beyond it
+MAX_BUTTON_VALUE = 2000
+MAX_BUTTON_TEXT = 75
+
+# --- our own budgets -------------------------------------------------------------------------
+MAX_ANSWER_SECTIONS = 8  # the answer text is split over at most this many sections
+MAX_QUOTE_CHARS = 500
+MAX_FALLBACK_CHARS = 3000  # notifications show far less; keep `text` short
+
+# --- identifiers the listeners match on ------------------------------------------------------
+ACTION_FEEDBACK_UP = "feedback_up"
+ACTION_FEEDBACK_DOWN = "feedback_down"
+ACTION_SHARE = "share_answer"
+ANSWER_ACTIONS_BLOCK = "guidepost_answer_actions"
+
+PLACEHOLDER_TEXT = "Searching the knowledge base…"
+ERROR_TEXT = "Sorry, something went wrong on my side while answering."
+
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
+
+
+# --- text helpers ----------------------------------------------------------------------------
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    """`text` cut to at most `limit` characters, never inside an `&amp;`-style entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ellipsis))]
+    cut = _ENTITY_TAIL.sub("", cut)
+    return cut + ellipsis
+
+
+def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Split escaped mrkdwn into pieces of at most `limit` characters, preferring paragraph,
+    line and word boundaries, never splitting an entity."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = window.rfind(sep)
+            if cut > limit // 2:
+                break
+        if cut <= 0:
+            cut = limit
+            amp = window.rfind("&", max(0, limit - 5))
+            if amp != -1 and ";" not in window[amp:]:
+                cut = amp
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def _mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, limit)}
+
+
+def section(text: str) -> dict[str, Any]:
+    """A section block; `text` is mrkdwn that is already escaped."""
+    return {"type": "section", "text": _mrkdwn(text or " ")}
+
+
+def context(text: str) -> dict[str, Any]:
+    """A context block with one mrkdwn element; `text` is already escaped."""
+    return {"type": "context", "elements": [_mrkdwn(text or " ", MAX_CONTEXT_TEXT)]}
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": _plain(text, MAX_HEADER_TEXT)}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    if len(value) > MAX_BUTTON_VALUE:
+        raise ValueError(f"button value is {len(value)} characters; Slack allows {MAX_BUTTON_VALUE}")
+    element: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(text, MAX_BUTTON_TEXT),
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def _safe_url(url: str) -> str | None:
+    """An http(s) URL made safe inside `<url|label>`: `&` as an entity, and the characters
+    that would end or split the link percent-encoded."""
+    url = url.strip()
+    if not re.match(r"(?i)^https?://[^\s]+$", url):
+        return None
+    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+
+
+def source_location(source: Source) -> str:
+    """'p. 3 · Unit 2 › Exit tickets': the page or slide, then the section when there is one."""
+    parts: list[str] = []
+    if source.page:
+        parts.append(f"p. {source.page}")
+    elif source.slide:
+        parts.append(f"slide {source.slide}")
+    if source.section:
+        parts.append(source.section)
+    return " · ".join(parts)
+
+
+def source_text(source: Source) -> str:
+    """The mrkdwn for one numbered source: title and location, the quoted line, a link."""
+    title = escape_mrkdwn(_one_line(source.title) or "Untitled document")
+    line = f"*[{source.n}]* *{truncate(title, 300)}*"
+    location = source_location(source)
+    if location:
+        line += " — " + truncate(escape_mrkdwn(_one_line(location)), 300)
+    lines = [line]
+    quote = _one_line(source.quote or "")
+    if quote:
+        lines.append("> " + truncate(escape_mrkdwn(quote), MAX_QUOTE_CHARS))
+    url = _safe_url(source.url) if source.url else None
+    if url:
+        lines.append(f"<{url}|Open the document>")
+    elif source.path or source.url:
+        path = (source.path or source.url or "").replace("`", "'")
+        lines.append("`" + truncate(escape_mrkdwn(_one_line(path)), 500) + "`")
+    return truncate("\n".join(lines), MAX_SECTION_TEXT)
+
+
+def shown_sources(answer: Answer) -> list[Source]:
+    """The sources the answer cites, or all of them when it cites none by number."""
+    cited = answer.cited()
+    return cited or list(answer.sources)
+
+
+# --- whole messages --------------------------------------------------------------------------
+
+
+def feedback_buttons(answer_id: str) -> list[dict[str, Any]]:
+    return [
+        button("👍 Helpful", ACTION_FEEDBACK_UP, answer_id),
+        button("👎 Not helpful", ACTION_FEEDBACK_DOWN, answer_id),
+    ]
+
+
+def answer_actions(
+    answer_id: str | None,
+    *,
+    shareable: bool = False,
+    extra_actions: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any] | None:
+    """The buttons under an answer: feedback, then Share (private answers only), then any
+    `extra_actions` (room for "Save to planning notes"). None when there is nothing to show."""
+    elements: list[dict[str, Any]] = []
+    if answer_id:
+        elements.extend(feedback_buttons(answer_id))
+        if shareable:
+            elements.append(button("Share in channel", ACTION_SHARE, answer_id, style="primary"))
+    elements.extend(extra_actions)
+    if not elements:
+        return None
+    return {"type": "actions", "block_id": ANSWER_ACTIONS_BLOCK, "elements": elements[:25]}
+
+
+def answer_blocks(
+    answer: Answer,
+    *,
+    answer_id: str | None = None,
+    help_contact: str = "your instructional coach",
+    shareable: bool = False,
+    show_question: bool = False,
+    shared_by: str | None = None,
+    extra_actions: Sequence[dict[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    """The blocks of an answer: its text with [n] markers, the numbered sources, then the
+    feedback buttons. An abstention renders as `abstention_blocks`.
+
+    `answer_id` is the stored answer the buttons refer to (no buttons without it);
+    `shareable` adds "Share in channel" (for answers only the asker sees); `show_question`
+    repeats the question (for slash commands, shortcuts and shared answers); `shared_by` is a
+    Slack user id credited on a shared answer."""
+    if answer.abstained:
+        return abstention_blocks(
+            answer,
+            answer_id=answer_id,
+            help_contact=help_contact,
+            shareable=False,
+            show_question=show_question,
+            extra_actions=extra_actions,
+        )
+    blocks: list[dict[str, Any]] = []
+    blocks.extend(_question_blocks(answer, show_question=show_question, shared_by=shared_by))
+
+    text = escape_mrkdwn(answer.text.strip()) or "_(empty answer)_"
+    pieces = split_text(text)
+    if len(pieces) > MAX_ANSWER_SECTIONS:
+        pieces = pieces[:MAX_ANSWER_SECTIONS]
+        pieces[-1] = truncate(pieces[-1] + " …", MAX_SECTION_TEXT)
+    blocks.extend(section(p) for p in pieces)
+
+    tail: list[dict[str, Any]] = []
+    actions = answer_actions(answer_id, shareable=shareable, extra_actions=extra_actions)
+    if actions:
+        tail.append(actions)
+
+    sources = shown_sources(answer)
+    if sources:
+        blocks.append(context("*Sources*"))
+        room = MAX_BLOCKS - len(blocks) - len(tail)
+        if len(sources) > room:
+            shown, hidden = sources[: room - 1], len(sources) - (room - 1)
+            blocks.extend(section(source_text(s)) for s in shown)
+            blocks.append(context(f"…and {hidden} more source{'s' if hidden != 1 else ''}."))
+        else:
+            blocks.extend(section(source_text(s)) for s in sources)
+    blocks.extend(tail)
+    return blocks[:MAX_BLOCKS]
+
+
+def _question_blocks(answer: Answer, *, show_question: bool, shared_by: str | None) -> list[dict[str, Any]]:
+    lines: list[str] = []
+    if shared_by:
+        lines.append(f"Shared by <@{_slack_id(shared_by)}>")
+    if show_question and answer.question.strip():
+        lines.append("*Question:* " + truncate(escape_mrkdwn(_one_line(answer.question)), 1000))
+    standalone = (answer.standalone_question or "").strip()
+    if standalone and _one_line(standalone).lower() != _one_line(answer.question).lower():
+        lines.append("_Read as:_ " + truncate(escape_mrkdwn(_one_line(standalone)), 500))
+    return [context("\n".join(lines))] if lines else []
+
+
+def _slack_id(value: str) -> str:
+    """A Slack id as given by Slack (U…/W…); anything else is neutralised."""
+    return value if re.fullmatch(r"[A-Z0-9]{2,30}", value) else "unknown"
+
+
+def abstention_blocks(
+    answer: Answer,
+    *,
+    answer_id: str | None = None,
+    help_contact: str = "your instructional coach",
+    shareable: bool = False,
+    show_question: bool = False,
+    extra_actions: Sequence[dict[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    """A plain, helpful "I don't know": no guess, no sources, a next step."""
+    blocks = _question_blocks(answer, show_question=show_question, shared_by=None)
+    said = answer.text.strip()
+    lead = escape_mrkdwn(said) if said else "I couldn't find this in the documents I have, so I won't guess."
+    blocks.append(section(truncate(lead, MAX_SECTION_TEXT)))
+    blocks.append(
+        context(
+            "Try naming the grade, subject or document, or ask "
+            + truncate(escape_mrkdwn(help_contact), 200)
+            + "."
+        )
+    )
+    actions = answer_actions(answer_id, shareable=shareable, extra_actions=extra_actions)
+    if actions:
+        blocks.append(actions)
+    return blocks
+
+
+def answer_text_fallback(answer: Answer) -> str:
+    """The top-level `text` sent with the blocks (notifications, screen readers, old clients)."""
+    if answer.abstained:
+        said = answer.text.strip() or "I couldn't find this in the documents I have."
+        return truncate(escape_mrkdwn(_one_line(said)), MAX_FALLBACK_CHARS)
+    text = truncate(escape_mrkdwn(answer.text.strip()), MAX_FALLBACK_CHARS)
+    sources = shown_sources(answer)
+    if sources:
+        names = "; ".join(
+            f"[{s.n}] {escape_mrkdwn(_one_line(s.title))}" + (f" ({escape_mrkdwn(s.location)})" if s.location else "")
+            for s in sources
+        )
+        text += "\nSources: " + truncate(names, 2000)
+    return truncate(text, MAX_MESSAGE_TEXT)
+
+
+def placeholder_blocks(question: str = "") -> list[dict[str, Any]]:
+    """What the asker sees while the answer is being found."""
+    q = _one_line(question)
+    if q:
+        text = f":mag: Searching the knowledge base for _{truncate(escape_mrkdwn(q), 300)}_ …"
+    else:
+        text = ":mag: " + PLACEHOLDER_TEXT
+    return [context(text)]
+
+
+def error_blocks(message: str | None = None, *, help_contact: str = "your instructional coach") -> list[dict[str, Any]]:
+    """A short, honest failure reply. `message` is a readable sentence (a GuidepostError);
+    without one the reply says the failure was ours and has been logged."""
+    if message:
+        lead = ":warning: " + truncate(escape_mrkdwn(message.strip()), 2000)
+    else:
+        lead = f":warning: {ERROR_TEXT} It has been logged; please try again in a minute."
+    return [
+        section(lead),
+        context("If it keeps happening, tell " + truncate(escape_mrkdwn(help_contact), 200) + "."),
+    ]
+
+
+def error_text(message: str | None = None) -> str:
+    return truncate(escape_mrkdwn(message.strip()), 2000) if message else ERROR_TEXT
+
+
+def notice_blocks(text: str) -> list[dict[str, Any]]:
+    """One short line of our own (already safe) mrkdwn."""
+    return [section(text)]
+
+
+def help_blocks(*, help_contact: str = "your instructional coach", command: str = "/guidepost") -> list[dict[str, Any]]:
+    """How to ask, shown for `/guidepost help`, an empty mention, or an empty DM."""
+    cmd = escape_mrkdwn(command)
+    return [
+        header("Guidepost — how to ask"),
+        section(
+            "I answer questions from your district's guides, lesson templates, choice boards and "
+            "reports, and I cite where each answer comes from.\n"
+            "• *Mention me* in a channel: `@Guidepost how long is the exit ticket routine?` — "
+            "I answer in the thread, and you can reply there without mentioning me again.\n"
+            "• *Message me directly* here in Slack.\n"
+            f"• *Slash command*: `{cmd} your question` — only you see the answer until you share it.\n"
+            "• *On any message*: ⋮ More actions → *Ask Guidepost about this*.\n"
+            f"• `{cmd} help` shows this message."
+        ),
+        context(
+            "Vote 👍 or 👎 on answers: votes help us improve. When I don't know, I say so — then ask "
+            + truncate(escape_mrkdwn(help_contact), 200)
+            + "."
+        ),
+    ]

@@ -1,0 +1,204 @@
+"""The Block Kit builders are pure: data in, dicts out."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import pytest
+
+from bot.engine.types import Answer, Source
+from bot.slack import blocks as B
+from tests.slack.fake_engine import BOARD, EVIL, EVIL_TEXT, GUIDE, UNCITED
+
+
+def answer(text: str = "Five minutes [1], then the board [2].", **kw) -> Answer:
+    return Answer(question="How long are exit tickets?", text=text, abstained=False,
+                  sources=kw.pop("sources", [GUIDE, BOARD, UNCITED]), **kw)  # fmt: skip
+
+
+def all_text(blocks: list[dict]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def mrkdwn_texts(blocks: list[dict]) -> list[str]:
+    out = []
+    for b in blocks:
+        if "text" in b and isinstance(b["text"], dict):
+            out.append(b["text"]["text"])
+        for el in b.get("elements", []):
+            if el.get("type") == "mrkdwn":
+                out.append(el["text"])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("a & b", "a &amp; b"),
+        ("<!channel>", "&lt;!channel&gt;"),
+        ("<@U123> <http://evil|click>", "&lt;@U123&gt; &lt;http://evil|click&gt;"),
+        ("*bold* _it_ ~s~ `code` > quote", "*bold* _it_ ~s~ `code` &gt; quote"),
+        ("&amp;", "&amp;amp;"),
+    ],
+)
+def test_escape_mrkdwn_escapes_only_amp_lt_gt(raw: str, escaped: str) -> None:
+    assert B.escape_mrkdwn(raw) == escaped
+
+
+def test_answer_layout_text_then_numbered_sources_then_buttons() -> None:
+    blocks = B.answer_blocks(answer(), answer_id="abc123")
+    assert blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": "Five minutes [1], then the board [2]."}}
+    texts = mrkdwn_texts(blocks)
+    first, second = texts[2], texts[3]
+    assert first.startswith("*[1]* *Exit Ticket Routine* — p. 3 · Routines › Closing")
+    assert "\n> Exit tickets take five minutes at the end of the lesson.\n" in first
+    assert first.endswith("<https://docs.example.org/exit-tickets?id=1&amp;page=3|Open the document>")
+    assert second.startswith("*[2]* *Grade 5 Fractions Choice Board* — Early finishers")
+    assert second.endswith("`knowledge/boards/fractions.docx`")
+    assert "Unrelated Report" not in all_text(blocks)  # not cited, not shown
+    actions = blocks[-1]
+    assert actions["type"] == "actions" and actions["block_id"] == B.ANSWER_ACTIONS_BLOCK
+    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
+        (B.ACTION_FEEDBACK_UP, "abc123"),
+        (B.ACTION_FEEDBACK_DOWN, "abc123"),
+    ]
+
+
+def test_all_sources_shown_when_none_is_cited() -> None:
+    blocks = B.answer_blocks(answer("No markers here."))
+    assert "Unrelated Report" in all_text(blocks)
+
+
+def test_no_buttons_without_an_answer_id_and_share_only_when_asked() -> None:
+    assert all(b["type"] != "actions" for b in B.answer_blocks(answer()))
+    shared = B.answer_blocks(answer(), answer_id="x", shareable=True)
+    assert [e["action_id"] for e in shared[-1]["elements"]][-1] == B.ACTION_SHARE
+
+
+def test_extra_actions_leave_room_for_more_buttons() -> None:
+    save = B.button("Save to planning notes", "save_note", "x")
+    blocks = B.answer_blocks(answer(), answer_id="x", extra_actions=[save])
+    assert blocks[-1]["elements"][-1]["action_id"] == "save_note"
+
+
+def test_document_markup_never_pings_or_links() -> None:
+    a = Answer(question="memo?", text=f"The memo: {EVIL_TEXT} [1]", abstained=False, sources=[EVIL])
+    rendered = all_text(B.answer_blocks(a, answer_id="x")) + B.answer_text_fallback(a)
+    for raw in ("<!channel>", "<!here>", "<@U123>", "<@U999>", "<http://evil"):
+        assert raw not in rendered
+    assert "&lt;!channel&gt;" in rendered and "&lt;http://evil.example|click here&gt;" in rendered
+    assert "&amp; win" in rendered
+    # the only links left are ours: none here (the memo has no URL)
+    assert not re.search(r"<(?!/)[^>]*>", rendered)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/x?a=1&b=2", "<https://a.example/x?a=1&amp;b=2|Open the document>"),
+        ("https://a.example/x|<!channel>", "<https://a.example/x%7C%3C!channel%3E|Open the document>"),
+        ("javascript:alert(1)", "`javascript:alert(1)`"),
+        ("file:///etc/passwd", "`file:///etc/passwd`"),
+    ],
+)
+def test_source_links(url: str, expected: str) -> None:
+    src = replace(GUIDE, url=url, path="")
+    assert B.source_text(src).endswith(expected)
+
+
+def test_path_shown_as_code_without_breaking_out() -> None:
+    src = replace(GUIDE, url=None, path="docs/`weird` <b>.pdf")
+    assert B.source_text(src).endswith("`docs/'weird' &lt;b&gt;.pdf`")
+
+
+def test_long_answer_is_split_into_sections_within_limits() -> None:
+    text = ("Paragraph of guidance & notes. " * 120 + "\n\n") * 4  # ~15,000 characters
+    blocks = B.answer_blocks(answer(text))
+    sections = [b for b in blocks if b["type"] == "section"]
+    assert all(len(b["text"]["text"]) <= B.MAX_SECTION_TEXT for b in blocks if "text" in b)
+    joined = " ".join(b["text"]["text"] for b in sections[: len(sections) - 2])
+    assert joined.count("Paragraph of guidance") == 480
+
+
+def test_split_never_cuts_an_entity() -> None:
+    pieces = B.split_text(B.escape_mrkdwn("&" * 5000))
+    assert all(len(p) <= B.MAX_SECTION_TEXT for p in pieces)
+    assert all(re.fullmatch(r"(&amp;)+", p) for p in pieces)
+    assert sum(p.count("&amp;") for p in pieces) == 5000
+
+
+def test_truncate_never_leaves_half_an_entity() -> None:
+    cut = B.truncate("a" * 10 + "&amp;" * 10, 14)
+    assert cut == "a" * 10 + "…" and len(cut) <= 14
+
+
+def test_fifty_blocks_at_most_with_a_note_about_the_rest() -> None:
+    many = [replace(GUIDE, n=i, title=f"Doc {i}") for i in range(1, 81)]
+    text = " ".join(f"[{i}]" for i in range(1, 81))
+    blocks = B.answer_blocks(answer(text, sources=many), answer_id="x")
+    assert len(blocks) <= B.MAX_BLOCKS
+    assert blocks[-1]["type"] == "actions"
+    assert "more sources" in blocks[-2]["elements"][0]["text"]
+
+
+def test_very_long_text_is_truncated_and_fallback_is_bounded() -> None:
+    a = answer("word " * 30_000)
+    blocks = B.answer_blocks(a)
+    assert sum(1 for b in blocks if b["type"] == "section") <= B.MAX_ANSWER_SECTIONS + 3  # + three sources (none cited)
+    fallback = B.answer_text_fallback(a)
+    assert len(fallback) <= B.MAX_MESSAGE_TEXT and len(fallback) < 6000
+    assert fallback.endswith("[3] Unrelated Report (p. 9)")
+
+
+def test_header_is_at_most_150_characters() -> None:
+    assert len(B.header("x" * 400)["text"]["text"]) == B.MAX_HEADER_TEXT
+    help_header = B.help_blocks(command="/" + "g" * 300)[0]
+    assert len(help_header["text"]["text"]) <= B.MAX_HEADER_TEXT
+
+
+def test_button_value_limit() -> None:
+    with pytest.raises(ValueError):
+        B.button("x", "a", "v" * 2001)
+
+
+def test_abstention_is_plain_and_helpful() -> None:
+    a = Answer(question="Who won the 1962 spelling bee?", text="", abstained=True, sources=[GUIDE])
+    blocks = B.answer_blocks(a, answer_id="x", help_contact="Ms. Rivera <coach>")
+    text = all_text(blocks)
+    assert "I couldn't find this in the documents I have, so I won't guess." in text
+    assert "Ms. Rivera &lt;coach&gt;" in text
+    assert "Exit Ticket Routine" not in text  # no sources under an abstention
+    assert blocks[-1]["type"] == "actions"
+    assert B.answer_text_fallback(a).startswith("I couldn't find this")
+
+
+def test_abstention_keeps_the_engines_own_words() -> None:
+    a = Answer(question="q", text="Not in the guides <yet>.", abstained=True)
+    assert B.answer_blocks(a)[0]["text"]["text"] == "Not in the guides &lt;yet&gt;."
+
+
+def test_question_and_reading_shown_when_asked() -> None:
+    a = answer(standalone_question="How long are exit tickets in grade 5?")
+    ctx = B.answer_blocks(a, show_question=True, shared_by="U42")[0]
+    line = ctx["elements"][0]["text"]
+    assert "Shared by <@U42>" in line
+    assert "*Question:* How long are exit tickets?" in line
+    assert "_Read as:_ How long are exit tickets in grade 5?" in line
+    # an id that is not a Slack id cannot smuggle markup
+    assert "<!channel>" not in all_text(B.answer_blocks(a, shared_by="<!channel>"))
+
+
+def test_placeholder_and_error_blocks_escape_and_stay_short() -> None:
+    ph = all_text(B.placeholder_blocks("<!channel> " + "long " * 200))
+    assert "<!channel>" not in ph and len(ph) < 1000
+    err = B.error_blocks()
+    assert "went wrong on my side" in err[0]["text"]["text"]
+    domain = B.error_blocks("The index <is> empty.")
+    assert "The index &lt;is&gt; empty." in domain[0]["text"]["text"]
+
+
+def test_source_with_slide_and_no_section() -> None:
+    src = Source(n=4, title="Deck", path="deck.pptx", page=None, section="", quote="", text="", score=0.5, slide=7)
+    assert B.source_text(src).startswith("*[4]* *Deck* — slide 7\n`deck.pptx`")

@@ -145,6 +145,7 @@ class StoredChunk:
     type: str
     grade: str
     subject: str
+    fmt: str = ""
 
     def section_at(self, offset: int) -> str:
         """The heading path in force at `offset` within the chunk text."""
@@ -266,6 +267,14 @@ class Vectors:
             return set()
         return set(self.collection.get(ids=ids, include=[])["ids"])
 
+    def similarities(self, embedding: np.ndarray, ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of stored vectors to `embedding` (vectors are normalised)."""
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        vecs = np.asarray(got["embeddings"], dtype=np.float32)
+        if len(vecs) == 0:
+            return {}
+        return dict(zip(got["ids"], (vecs @ embedding.astype(np.float32)).tolist()))
+
     def query(self, embedding: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float]]:
         n = self.collection.count()
         if n == 0:
@@ -339,7 +348,7 @@ class KnowledgeBase:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.catalog.query(
-            f"""SELECT c.*, d.title, d.path, d.url, d.type, d.grade, d.subject
+            f"""SELECT c.*, d.title, d.path, d.url, d.type, d.grade, d.subject, d.fmt
                 FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})""",
             ids,
         )
@@ -351,7 +360,7 @@ class KnowledgeBase:
             return {}
         marks = ",".join("?" * len(ords))
         rows = self.catalog.query(
-            f"""SELECT c.*, d.title, d.path, d.url, d.type, d.grade, d.subject
+            f"""SELECT c.*, d.title, d.path, d.url, d.type, d.grade, d.subject, d.fmt
                 FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.doc_id = ? AND c.ord IN ({marks})""",
             [doc_id, *ords],
         )
@@ -521,4 +530,5 @@ def _stored(r: dict) -> StoredChunk:
         chunk_id=r["chunk_id"], doc_id=r["doc_id"], ord=r["ord"], text=r["text"], page=r["page"],
         slide=r["slide"], section=r["section"], section_starts=[tuple(x) for x in json.loads(r["section_starts"])],
         title=r["title"], path=r["path"], url=r["url"], type=r["type"], grade=r["grade"], subject=r["subject"],
+        fmt=r.get("fmt", ""),
     )

@@ -194,6 +194,37 @@ def eval_cmd(question_files: tuple[Path, ...], baselines: tuple[str, ...], as_js
         click.echo(metrics_table(report))
 
 
+# --- Slack ---------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--http", "http_mode", is_flag=True, help="HTTP mode on /slack/events (needs SLACK_SIGNING_SECRET and a public URL).")
+@click.option("--port", default=3000, show_default=True, type=int, help="Port for HTTP mode.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface for HTTP mode.")
+def serve(http_mode: bool, port: int, host: str) -> None:
+    """Run the Slack bot (Socket Mode unless --http)."""
+    logging.getLogger("guidepost").setLevel(logging.INFO)  # "connected" / "listening on"
+    from .engine import Engine
+    from .slack.run import serve as run_bot
+
+    run_bot(_settings(), Engine.from_settings, http=http_mode, port=port, host=host)
+
+
+@cli.group()
+def feedback() -> None:
+    """Teachers' 👍 / 👎 votes on answers."""
+
+
+@feedback.command("export")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of JSON lines.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file (default: stdout).")
+def feedback_export(as_csv: bool, output: Path | None) -> None:
+    """Export votes with their question, answer and sources, for evaluation."""
+    from .slack.feedback import export_feedback
+
+    n = export_feedback(output or sys.stdout, "csv" if as_csv else "jsonl", data_dir=_settings().data_dir)
+    if output:
+        click.echo(f"{n} votes written to {output}", err=True)
+
+
 def main() -> None:
     cli(prog_name="guidepost")
 

@@ -1,0 +1,207 @@
+"""The answer engine over a real index of the bundled knowledge base (real model, real Chroma)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from bot.engine import Engine, Filters
+from bot.engine.evaluate import evaluate, load_questions, supports
+from bot.engine.llm import LLMWriter, validate_citations
+from bot.engine.types import Source
+from ingest.pipeline import Ingestor
+from ingest.settings import Settings
+from ingest.store import KnowledgeBase
+from tests.conftest import KNOWLEDGE
+from tests.fixtures import make_pdf
+
+SAME_PASSAGE = (
+    "Exit tickets for the estimation unit ask each student to round two numbers and explain which "
+    "place value decided the rounding. Collect them at the door and sort them into three piles "
+    "before planning the next lesson."
+)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, encoder):
+    root = tmp_path_factory.mktemp("engine")
+    folder = root / "kb"
+    shutil.copytree(KNOWLEDGE, folder)
+    # the same passage as Markdown and as a PDF: one slot, not two
+    (folder / "estimation.md").write_text(f"# Estimation Exit Tickets\n\n{SAME_PASSAGE}\n", encoding="utf-8")
+    make_pdf(folder, "estimation.pdf", pages=[SAME_PASSAGE], title="Estimation Exit Tickets")
+    settings = Settings(data_dir=root / "data", _env_file=None)
+    report = Ingestor(settings, KnowledgeBase(settings), encoder).ingest_paths([folder])
+    assert not report.failed
+    return settings
+
+
+@pytest.fixture
+def engine(index, encoder):
+    return Engine(index, KnowledgeBase(index), encoder)
+
+
+def _bullets(text: str) -> list[tuple[str, list[int]]]:
+    out = []
+    for line in text.splitlines():
+        cites = [int(n) for n in re.findall(r"\[(\d+)\]", line)]
+        sentence = re.sub(r"\s*\[\d+\]", "", line).lstrip("• ").strip()
+        out.append((sentence, cites))
+    return out
+
+
+def test_extractive_answer_only_quotes_cited_sources(engine: Engine):
+    ans = engine.answer("How should I grade choice board work?")
+    assert not ans.abstained and ans.sources
+    assert [s.n for s in ans.sources] == list(range(1, len(ans.sources) + 1))
+    by_n = {s.n: s for s in ans.sources}
+    for sentence, cites in _bullets(ans.text):
+        assert cites, f"uncited sentence: {sentence!r}"
+        assert all(sentence in by_n[n].text for n in cites), sentence
+    for s in ans.sources:
+        assert s.quote and s.quote in s.text  # the quoted line is verbatim
+        assert s.title and s.path
+    assert ans.sources[0].doc_type == "guide"
+    assert "grading" in ans.sources[0].path
+
+
+def test_sources_carry_pages_and_sections(engine: Engine):
+    ans = engine.answer("How do students source a primary document in the social studies lesson?")
+    pdf = [s for s in ans.sources if s.path.endswith(".pdf")]
+    assert pdf and all(isinstance(s.page, int) and s.page >= 1 for s in pdf)
+    ans = engine.answer("How long should independent practice take?")
+    assert any(s.section for s in ans.sources)
+
+
+def test_out_of_scope_question_abstains(engine: Engine):
+    for q in ("What is the capital of Australia?", "What is the recommended dosage of ibuprofen for adults?"):
+        ans = engine.answer(q)
+        assert ans.abstained, (q, ans.support)
+        assert ans.sources == []
+        assert "knowledge base" in ans.text and "coach" in ans.text
+
+
+def test_same_passage_in_two_formats_fills_one_slot(engine: Engine):
+    ans = engine.answer("How should I use exit tickets for the estimation unit?", k=5)
+    holding = [s for s in ans.sources if "three piles" in s.text]
+    assert len(holding) == 1
+    assert holding[0].path.endswith(".md")  # the cleanest format is quoted
+
+
+@pytest.mark.parametrize(
+    "filters, check",
+    [
+        (Filters(type="choice_board"), lambda s: s.doc_type == "choice_board"),
+        (Filters(grade="5"), lambda s: s.grade in ("5", "", "K-12") or s.grade.startswith(("3-", "K-"))),
+        (Filters(subject="science"), lambda s: s.subject in ("science", "")),
+        (Filters(types=("lesson_template", "guide")), lambda s: s.doc_type in ("lesson_template", "guide")),
+    ],
+)
+def test_filters_restrict_sources(engine: Engine, filters: Filters, check):
+    ans = engine.answer("How do students choose what to work on?", filters, k=8)
+    assert ans.sources
+    assert all(check(s) for s in ans.sources), [(s.doc_type, s.grade, s.subject) for s in ans.sources]
+
+
+def test_grade_filter_matches_bands(engine: Engine):
+    ans = engine.answer("What does a read-aloud lesson look like?", Filters(grade="1"), k=5)
+    assert ans.sources and all(s.grade in ("K-2", "K-12", "") for s in ans.sources)
+
+
+def test_follow_up_uses_the_conversation(engine: Engine):
+    history = [("user", "What does a K-2 read-aloud lesson look like?"), ("assistant", "• ... [1]")]
+    ans = engine.answer("how long is it?", history=history)
+    assert ans.standalone_question and "read-aloud" in ans.standalone_question
+    assert not ans.abstained
+    assert any("read-aloud" in s.path for s in ans.sources)
+
+
+# --- LLM answers: LangChain's own fake chat models, real strings ------------------------------
+
+def _sources() -> list[Source]:
+    return [Source(n=i, title=f"Doc {i}", path=f"/d{i}.md", page=None, section="", quote="q", text="t", score=1.0)
+            for i in (1, 2)]
+
+
+def test_validate_citations_removes_unknown_markers():
+    text, valid = validate_citations("Use exit tickets [1]. Group by need [3]. Confer weekly [1, 2, 7].", _sources())
+    assert text == "Use exit tickets [1]. Group by need. Confer weekly [1][2]."
+    assert valid == 3
+    assert validate_citations("No sources here [9].", _sources()) == ("No sources here.", 0)
+
+
+def test_llm_answer_with_valid_citations_is_used(engine: Engine):
+    fake = FakeListChatModel(responses=["- Grade the evidence against each competency, not the number of squares [1] [5]."])
+    llm_engine = Engine(engine.settings, engine.kb, engine.encoder, writer=LLMWriter(fake))
+    ans = llm_engine.answer("How should I grade choice board work?")
+    assert ans.mode == "llm"
+    assert "[1]" in ans.text
+    n = len(ans.sources)
+    assert all(int(m) <= n for m in re.findall(r"\[(\d+)\]", ans.text))
+    if n < 5:
+        assert "[5]" not in ans.text
+
+
+@pytest.mark.parametrize("reply", ["Grade the evidence [42].", "Grade the evidence.", "NOT_COVERED"])
+def test_llm_answer_without_valid_citation_falls_back_to_extractive(engine: Engine, reply: str):
+    llm_engine = Engine(engine.settings, engine.kb, engine.encoder, writer=LLMWriter(FakeListChatModel(responses=[reply])))
+    ans = llm_engine.answer("How should I grade choice board work?")
+    assert ans.mode == "extractive" and not ans.abstained
+    assert re.search(r"\[\d+\]", ans.text)
+
+
+def test_llm_rewrites_follow_up_with_condense_prompt(engine: Engine):
+    fake = FakeListChatModel(responses=["How long does the K-2 read-aloud lesson take?", "It takes 60 minutes [1]."])
+    llm_engine = Engine(engine.settings, engine.kb, engine.encoder, writer=LLMWriter(fake))
+    ans = llm_engine.answer("how long is it?", history=[("user", "What does a K-2 read-aloud lesson look like?")])
+    assert ans.standalone_question == "How long does the K-2 read-aloud lesson take?"
+    assert ans.text == "It takes 60 minutes [1]."
+
+
+def test_llm_failure_falls_back(engine: Engine):
+    class Broken(FakeListChatModel):
+        def invoke(self, *a, **k):
+            raise RuntimeError("provider down")
+
+    llm_engine = Engine(engine.settings, engine.kb, engine.encoder, writer=LLMWriter(Broken(responses=["x"])))
+    ans = llm_engine.answer("How should I grade choice board work?")
+    assert ans.mode == "extractive" and ans.sources
+
+
+def test_unknown_provider_is_a_clear_error(index):
+    from ingest.errors import GuidepostError
+
+    with pytest.raises(GuidepostError, match="provider:model"):
+        LLMWriter.from_settings(index.model_copy(update={"llm": "gpt-4o-mini"}))
+
+
+# --- eval -------------------------------------------------------------------------------------
+
+def test_supports_folds_case_whitespace_and_quotes():
+    assert supports("Teachers  said the\nboard’s tasks helped.", ["the board's tasks"])
+    assert not supports("Teachers said nothing.", ["the board's tasks"])
+
+
+def test_eval_metrics_and_baselines(engine: Engine, tmp_path: Path):
+    qfile = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "a1", "question": "How should I grade choice board work?", "kind": "answerable",
+         "evidence": ["The unit of grading is the competency", "grade evidence, not squares", "against competencies rather than completion"], "source": "guides/grading-choice-board-work-against-competencies.md"},
+        {"id": "a2", "question": "What should the exit ticket for the estimation unit ask?", "kind": "answerable",
+         "evidence": ["round two numbers and explain"], "source": "estimation.md"},
+        {"id": "o1", "question": "Who won the 2018 World Cup?", "kind": "out_of_scope"},
+    ]
+    qfile.write_text("\n".join(json.dumps(r) for r in rows))
+    report = evaluate(engine, load_questions([qfile]), ["dense", "bm25"])
+    m = report["metrics"]["guidepost"]
+    assert m["questions"] == 3 and m["answerable"] == 2 and m["out_of_scope"] == 1
+    assert m["recall@5"] == 1.0 and m["oos_abstention"] == 1.0 and m["false_abstention"] == 0.0
+    assert 0 < m["mrr@10"] <= 1
+    assert set(report["metrics"]) == {"guidepost", "baseline_dense", "baseline_bm25"}
+    assert report["metrics"]["baseline_dense"]["oos_abstention"] == 0.0  # baselines never abstain
+    assert [r["id"] for r in report["results"]] == ["a1", "a2", "o1"]

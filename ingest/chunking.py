@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from .models import Chunk, Document
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 PREFIX_MAX_TOKENS = 40
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -25,7 +25,14 @@ _HEADING_LINE = re.compile(r"^[ \t]*#{1,6}\s")
 # A sentence ends at . ! ? (or …) followed by space and something that can start a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9*])")
 _WORD = re.compile(r"\S+")
-_HAS_CONTENT = re.compile(r"\w")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\]\([^)]*\)")
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def substantive(text: str) -> bool:
+    """Whether a chunk says anything: at least three words once links are set aside (a chunk
+    that is only a URL or a table rule helps no one and crowds out real passages)."""
+    return len(_LETTER_WORD.findall(_URL.sub(" ", text))) >= 3
 
 
 @dataclass
@@ -179,7 +186,7 @@ class Chunker:
             sec = doc.sections[first.section]
             start, end = group[0].start, group[-1].end
             body = text[start:end]
-            if not _HAS_CONTENT.search(body):
+            if not substantive(body):
                 continue
             prefix = self._prefix(doc, sec.heading)
             embed_text = prefix + body

@@ -22,7 +22,7 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, Chunker
 from .embeddings import Encoder
-from .errors import DocumentError, FileTooLarge, GuidepostError, NoExtractableText, UnsupportedFile
+from .errors import FileTooLarge, GuidepostError, IndexUnavailable, NoExtractableText, UnsupportedFile
 from .loaders import is_sidecar, load_bytes, load_file, supported_suffixes
 from .models import Chunk, Document, Tags
 from .settings import Settings
@@ -153,7 +153,10 @@ class Ingestor:
             return {"status": "unchanged", "id": info.id, "title": info.title, "chunks": info.chunks}
         if extra:
             prepared.doc.extra.update(extra)
-        self._write([prepared], IngestReport())
+        report = IngestReport()
+        self._write([prepared], report)
+        if report.failed:
+            raise IndexUnavailable(report.failed[0]["error"])
         return {"status": "indexed", "id": prepared.doc.doc_id, "title": prepared.doc.title, "chunks": len(prepared.chunks)}
 
     # -- many files ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ingest.settings import Settings
 from ingest.store import KnowledgeBase, keyword_terms
 
 from .retrieval import Hit, Retrieval, Retriever
-from .text import query_stems, sentence_spans, stem, stems, strip_markup_prefix
+from .text import query_stems, section_without_title, sentence_spans, stem, stems, strip_markup_prefix
 from .types import Answer, AnswerEngine, Filters, Source
 
 if TYPE_CHECKING:
@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Calibrated on the public question sets plus our own extra questions (see README, "Abstention").
-DEFAULT_MIN_SUPPORT = 0.5
+DEFAULT_MIN_SUPPORT = 0.92
 MAX_ANSWER_POINTS = 4
 _MIN_QUOTE_WORDS = 5
+_WORDS = re.compile(r"\w+")
+_TABLE_RULE = re.compile(r"^\|?[\s:|-]+$")
 _FOLLOW_UP_WORDS = re.compile(r"\b(it|its|this|that|these|those|they|them|there|one|ones|more|else|also|same|example|instead)\b", re.I)
 
 
@@ -136,7 +138,7 @@ class Engine(AnswerEngine):
             start, end = self.best_sentence(c.text, weights, _labels(c.title, c.section))
             out.append(
                 Source(
-                    n=n, title=c.title, path=c.path or "", page=c.page, section=c.section_at(start),
+                    n=n, title=c.title, path=c.path or "", page=c.page, section=section_without_title(c.section_at(start), c.title),
                     quote=c.text[start:end], text=c.text, score=round(h.score, 6), doc_type=c.type,
                     doc_id=c.doc_id, chunk_id=c.chunk_id, slide=c.slide, url=c.url, grade=c.grade,
                     subject=c.subject,
@@ -154,16 +156,17 @@ class Engine(AnswerEngine):
         lines that only repeat the title or a heading are not quotable."""
         scored = []
         for a, b in sentence_spans(text):
-            if text[a:b].lstrip().startswith("#"):
+            raw = text[a:b].lstrip()
+            if raw.startswith("#") or _TABLE_RULE.match(raw):
                 continue
             a, b = strip_markup_prefix(text, a, b)
             sent = text[a:b]
-            words = len(sent.split())
-            if words < 3 or _label(sent) in labels:
+            words = len(_WORDS.findall(sent))
+            if words < 3 or _label(sent) in labels or (raw.startswith("|") and words < 6):
                 continue
             have = stems(sent)
             score = sum(w for t, w in weights.items() if t in have)
-            if words < _MIN_QUOTE_WORDS:
+            if words < _MIN_QUOTE_WORDS or raw.startswith("|"):  # fragments and table rows quote poorly
                 score *= 0.5
             scored.append((score, a, b))
         return scored

@@ -10,7 +10,7 @@ from ingest.store import keyword_terms
 
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ers", "er", "ed", "es", "ly", "s")
-_MARKUP = re.compile(r"^[\s>*+\-•◦▪#|]*(?:\d{1,3}[.)]\s+)?")
+_MARKUP = re.compile(r"[\s>*+\-•◦▪#|]*(?:\d{1,3}[.)]\s+)?")
 
 
 def stem(word: str) -> str:
@@ -62,3 +62,11 @@ def strip_markup_prefix(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1] in " \t|":
         end -= 1
     return start, end
+
+
+def section_without_title(section: str, title: str) -> str:
+    """A heading path without a leading heading that only repeats the document title."""
+    parts = [p for p in section.split(" › ") if p]
+    while parts and parts[0].strip().rstrip(":").lower() == title.strip().rstrip(":").lower():
+        parts.pop(0)
+    return " › ".join(parts)

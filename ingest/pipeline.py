@@ -26,7 +26,7 @@ from .errors import FileTooLarge, GuidepostError, IndexUnavailable, NoExtractabl
 from .loaders import is_sidecar, load_bytes, load_file, supported_suffixes
 from .models import Chunk, Document, Tags
 from .settings import Settings
-from .store import KnowledgeBase
+from .store import KnowledgeBase, Version
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +174,16 @@ class Ingestor:
 
         batch: list[_Prepared] = []
         pending = 0
+        warm = False
         for item in self._prepared(files, tags, report):
             if progress:
                 progress(1)
             if item is None:
                 continue
+            if not warm:  # load the model and open Chroma while the parser works ahead
+                self.encoder.model  # noqa: B018
+                self.kb.vectors.collection  # noqa: B018
+                warm = True
             batch.append(item)
             pending += len(item.chunks)
             if pending >= EMBED_GROUP:
@@ -234,7 +239,8 @@ class Ingestor:
         return None
 
     def _write(self, batch: list[_Prepared], report: IngestReport) -> None:
-        """Embed what the batch needs in one encoder call, then store each document."""
+        """Store a batch of documents: what they need embedded goes through the encoder in one
+        call (large calls let it sort by length), and their vectors into Chroma in one upsert."""
         cache: dict[str, np.ndarray] = {}
 
         def embed(needed: list[str]) -> np.ndarray:
@@ -247,16 +253,12 @@ class Ingestor:
                 cache.update(zip(missing, vecs))
             return np.stack([cache[t] for t in needed])
 
-        # Only new documents are pre-embedded together; an edited one embeds just its changes.
-        fresh = [c.embed_text for item in batch if self.kb.version_of(item.doc.source_key) is None for c in item.chunks]
-        if fresh:
-            embed(list(dict.fromkeys(fresh)))
+        try:
+            self.kb.write_many([Version(i.doc, i.chunks, i.version, i.size) for i in batch], embed)
+        except GuidepostError as exc:
+            report.failed.extend({"path": i.path, "error": str(exc)} for i in batch)
+            return
         for item in batch:
-            try:
-                self.kb.write(item.doc, item.chunks, item.version, embed, size=item.size)
-            except GuidepostError as exc:
-                report.failed.append({"path": item.path, "error": str(exc)})
-                continue
             report.indexed.append(
                 {"path": item.path, "id": item.doc.doc_id, "title": item.doc.title, "chunks": len(item.chunks),
                  "type": item.doc.tags.type or "other"}

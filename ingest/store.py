@@ -25,6 +25,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -154,6 +155,39 @@ class StoredChunk:
             if start <= offset:
                 current = heading
         return current
+
+
+@dataclass
+class Version:
+    """A document as it is about to be stored: its chunks, version stamp and size in bytes."""
+
+    doc: Document
+    chunks: list[Chunk]
+    version: str
+    size: int = 0
+
+    @cached_property
+    def ids(self) -> list[str]:
+        return chunk_ids(self.chunks)
+
+    def metadatas(self) -> list[dict[str, Any]]:
+        """What Chroma stores beside each vector (scalars only): enough to filter and to cite."""
+        doc, meta = self.doc, self.doc.tags.metadata()
+        return [
+            {
+                "doc_id": doc.doc_id,
+                "ord": c.ord,
+                "title": doc.title[:500],
+                "path": str(doc.path or doc.source_key),
+                "section": c.section[:500],
+                "page": c.page or 0,
+                "slide": c.slide or 0,
+                "char_start": c.char_start,
+                "char_end": c.char_end,
+                **meta,
+            }
+            for c in self.chunks
+        ]
 
 
 def chunk_ids(chunks: Sequence[Chunk]) -> list[str]:
@@ -395,86 +429,83 @@ class KnowledgeBase:
         return self.vectors.query(embedding, k, where)
 
     # -- writing ---------------------------------------------------------------------------------
-    def write(
-        self,
-        doc: Document,
-        chunks: list[Chunk],
-        version: str,
-        embed: Callable[[list[str]], np.ndarray],
-        *,
-        size: int = 0,
-    ) -> int:
-        """Store a new version of `doc`. `embed` is called only for chunks whose vectors are not
-        already stored (an edited document re-embeds only what changed). Returns how many chunks
-        were embedded."""
+    def write(self, doc: Document, chunks: list[Chunk], version: str,
+              embed: Callable[[list[str]], np.ndarray], *, size: int = 0) -> int:
+        """Store a new version of one document (see `write_many`)."""
+        return self.write_many([Version(doc, chunks, version, size)], embed)
+
+    def write_many(self, versions: Sequence["Version"], embed: Callable[[list[str]], np.ndarray]) -> int:
+        """Store new versions of documents, following the journal protocol for all of them at
+        once (Chroma's per-call cost is high, so vectors go in one upsert). `embed` is called
+        only for chunks whose vectors are not already stored: an edited document re-embeds only
+        what changed. Returns how many chunks were embedded."""
+        if not versions:
+            return 0
         self.repair()
-        ids = chunk_ids(chunks)
-        doc_id = doc.doc_id
-        meta = doc.tags.metadata()
         now = time.time()
-        old = self.catalog.query("SELECT added_at FROM documents WHERE doc_id = ?", (doc_id,))
-        added_at = old[0]["added_at"] if old else now
-        old_ids = {r["chunk_id"] for r in self.catalog.query("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))}
+        doc_ids = [v.doc.doc_id for v in versions]
+        marks = ",".join("?" * len(doc_ids))
+        added = {r["doc_id"]: r["added_at"] for r in self.catalog.query(
+            f"SELECT doc_id, added_at FROM documents WHERE doc_id IN ({marks})", doc_ids)}
+        old_ids = {r["chunk_id"] for r in self.catalog.query(
+            f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", doc_ids)}
 
         with self.catalog.tx() as db:  # 1. journal
-            db.execute("INSERT OR REPLACE INTO journal(doc_id, op, started) VALUES (?, 'write', ?)", (doc_id, now))
+            db.executemany("INSERT OR REPLACE INTO journal(doc_id, op, started) VALUES (?, 'write', ?)",
+                           [(d, now) for d in doc_ids])
 
-        metadatas = [
-            {
-                "doc_id": doc_id,
-                "ord": c.ord,
-                "title": doc.title[:500],
-                "path": str(doc.path or doc.source_key),
-                "section": c.section[:500],
-                "page": c.page or 0,
-                "slide": c.slide or 0,
-                "char_start": c.char_start,
-                "char_end": c.char_end,
-                **meta,
-            }
-            for c in chunks
-        ]
+        ids: list[str] = []
+        chunks: list[Chunk] = []
+        metadatas: list[dict[str, Any]] = []
+        for v in versions:
+            ids += v.ids
+            chunks += v.chunks
+            metadatas += v.metadatas()
         present = self.vectors.existing(ids) if old_ids else set()
         new_pos = [i for i, cid in enumerate(ids) if cid not in present]
         kept_pos = [i for i, cid in enumerate(ids) if cid in present]
         if new_pos:  # 2. vectors
             vecs = embed([chunks[i].embed_text for i in new_pos])
-            self.vectors.upsert([ids[i] for i in new_pos], vecs, [chunks[i].text for i in new_pos], [metadatas[i] for i in new_pos])
+            self.vectors.upsert([ids[i] for i in new_pos], vecs, [chunks[i].text for i in new_pos],
+                                [metadatas[i] for i in new_pos])
         if kept_pos:
             self.vectors.update_metadata([ids[i] for i in kept_pos], [metadatas[i] for i in kept_pos])
 
         with self.catalog.tx() as db:  # 3. catalog
-            self._delete_rows(db, doc_id)
-            db.execute(
-                """INSERT INTO documents(doc_id, source_key, path, title, fmt, url, content_hash, version, type,
-                   grade, grade_min, grade_max, subject, chunks, size, added_at, updated_at, extra)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (
-                    doc_id, doc.source_key, str(doc.path) if doc.path else None, doc.title, doc.fmt, doc.url,
-                    doc.content_hash, version, meta["type"], meta["grade"], meta["grade_min"], meta["grade_max"],
-                    meta["subject"], len(chunks), size, added_at, now, json.dumps(doc.extra),
-                ),
-            )
-            for cid, c in zip(ids, chunks):
-                cur = db.execute(
-                    """INSERT INTO chunks(chunk_id, doc_id, ord, text, page, slide, section, section_starts,
-                       char_start, char_end, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
-                    (
-                        cid, doc_id, c.ord, c.text, c.page, c.slide, c.section,
-                        json.dumps([(o, " › ".join(h)) for o, h in c.section_starts]),
-                        c.char_start, c.char_end, c.tokens,
-                    ),
-                )
-                db.execute(
-                    "INSERT INTO chunks_fts(rowid, title, section, body) VALUES (?,?,?,?)",
-                    (cur.lastrowid, doc.title, c.section, c.text),
-                )
+            for v in versions:
+                self._replace_rows(db, v, added.get(v.doc.doc_id, now), now)
         stale = sorted(old_ids - set(ids))
-        if stale:  # 4. vectors the new version no longer has
+        if stale:  # 4. vectors the new versions no longer have
             self.vectors.delete(stale)
         with self.catalog.tx() as db:  # 5. done
-            db.execute("DELETE FROM journal WHERE doc_id = ?", (doc_id,))
+            db.executemany("DELETE FROM journal WHERE doc_id = ?", [(d,) for d in doc_ids])
         return len(new_pos)
+
+    def _replace_rows(self, db: sqlite3.Connection, v: "Version", added_at: float, now: float) -> None:
+        doc, meta = v.doc, v.doc.tags.metadata()
+        self._delete_rows(db, doc.doc_id)
+        db.execute(
+            """INSERT INTO documents(doc_id, source_key, path, title, fmt, url, content_hash, version, type,
+               grade, grade_min, grade_max, subject, chunks, size, added_at, updated_at, extra)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                doc.doc_id, doc.source_key, str(doc.path) if doc.path else None, doc.title, doc.fmt, doc.url,
+                doc.content_hash, v.version, meta["type"], meta["grade"], meta["grade_min"], meta["grade_max"],
+                meta["subject"], len(v.chunks), v.size, added_at, now, json.dumps(doc.extra),
+            ),
+        )
+        for cid, c in zip(v.ids, v.chunks):
+            cur = db.execute(
+                """INSERT INTO chunks(chunk_id, doc_id, ord, text, page, slide, section, section_starts,
+                   char_start, char_end, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+                (
+                    cid, doc.doc_id, c.ord, c.text, c.page, c.slide, c.section,
+                    json.dumps([(o, " › ".join(h)) for o, h in c.section_starts]),
+                    c.char_start, c.char_end, c.tokens,
+                ),
+            )
+            db.execute("INSERT INTO chunks_fts(rowid, title, section, body) VALUES (?,?,?,?)",
+                       (cur.lastrowid, doc.title, c.section, c.text))
 
     def remove(self, doc_id: str) -> None:
         self.repair()

@@ -4,6 +4,7 @@ and the fingerprints used to collapse the same passage found in several formats.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.chunking import split_blocks, split_sentences
 from ingest.store import keyword_terms
@@ -13,6 +14,7 @@ _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ers", "e
 _MARKUP = re.compile(r"[\s>*+\-•◦▪#|]*(?:\d{1,3}[.)]\s+)?")
 
 
+@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'observations' with 'observation' and
     'grading' with 'grade' without a dictionary."""
@@ -24,8 +26,10 @@ def stem(word: str) -> str:
     return w.rstrip("e") if len(w) > 4 else w
 
 
-def stems(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text.lower())}
+@lru_cache(maxsize=20_000)
+def stems(text: str) -> frozenset[str]:
+    """The stems of a text's words (cached: the same passages come back for many questions)."""
+    return frozenset(stem(w) for w in _WORD.findall(text.lower()))
 
 
 def query_stems(question: str) -> list[str]:

@@ -91,7 +91,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, str]], l
             files.append(p)
         else:
             failed.append({"path": str(p), "error": f"{p}: no such file or folder"})
-    return files, failed, folders
+    unique: dict[Path, Path] = {}
+    for f in files:  # a file named twice (or inside a folder also named) is indexed once
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values()), failed, folders
 
 
 def _unsupported(f: Path) -> str:
@@ -257,6 +260,10 @@ class Ingestor:
             self.kb.write_many([Version(i.doc, i.chunks, i.version, i.size) for i in batch], embed)
         except GuidepostError as exc:
             report.failed.extend({"path": i.path, "error": str(exc)} for i in batch)
+            return
+        except Exception as exc:  # noqa: BLE001 - the journal repairs the index; the batch is reported
+            log.exception("storing %d documents failed", len(batch))
+            report.failed.extend({"path": i.path, "error": f"{Path(i.path).name}: could not be stored ({exc})"} for i in batch)
             return
         for item in batch:
             report.indexed.append(

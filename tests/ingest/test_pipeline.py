@@ -158,6 +158,12 @@ def test_bad_files_fail_alone_and_leave_the_index_untouched(ingestor: Ingestor, 
     assert after["missing"] == after["orphans"] == 0
 
 
+def test_a_file_named_twice_is_indexed_once(ingestor: Ingestor, docs: Path):
+    report = ingestor.ingest_paths([docs, docs / "fractions.md", docs / "fractions.md"])
+    assert not report.failed and len(report.indexed) == 2
+    assert ingestor.kb.check()["orphans"] == 0
+
+
 def test_missing_path_is_reported(ingestor: Ingestor, tmp_path: Path):
     report = ingestor.ingest_paths([tmp_path / "nope"])
     assert report.failed and "no such file" in report.failed[0]["error"]

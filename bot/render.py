@@ -44,6 +44,7 @@ def to_markdown(answer: Answer, *, heading_level: int = 3) -> str:
             link = s.link
             target = f"[{link}]({link})" if link.startswith(("http://", "https://")) else f"`{link}`"
             quote = s.quote.replace("\n", " ")
-            out.append(f"{s.n}. **{s.title}**{where}: \"{quote}\" ({target})")
+            # "- [3]", not "3.": Markdown renumbers an ordered list (1, 3 would become 1, 2).
+            out.append(f"- [{s.n}] **{s.title}**{where}: \"{quote}\" ({target})")
         out.append("")
     return "\n".join(out)

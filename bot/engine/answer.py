@@ -60,6 +60,10 @@ class Engine(AnswerEngine):
     def from_settings(cls, settings: Settings) -> "Engine":
         return cls(settings)
 
+    def index_changed(self) -> None:
+        """Documents were added or removed while running: forget cached keyword statistics."""
+        self._idf.cache_clear()
+
     def warm(self) -> None:
         """Load the model and open the index now rather than on the first question."""
         self.encoder.encode_query("warm up")

@@ -9,10 +9,16 @@ Everything that reaches Slack as mrkdwn goes through `escape_mrkdwn`, so text fr
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.engine.types import Answer, Source
+
+if TYPE_CHECKING:
+    from bot.digest import Digest
+    from bot.slack.library import Added
+    from ingest.store import SourceInfo
 
 # --- Slack's limits --------------------------------------------------------------------------
 MAX_SECTION_TEXT = 3000
@@ -22,6 +28,10 @@ MAX_HEADER_TEXT = 150
 MAX_MESSAGE_TEXT = 40_000  # top-level `text`; Slack truncates beyond it
 MAX_BUTTON_VALUE = 2000
 MAX_BUTTON_TEXT = 75
+MAX_HOME_BLOCKS = 100
+MAX_MODAL_TITLE = 24
+MAX_OPTION_TEXT = 75
+MAX_PRIVATE_METADATA = 3000
 
 # --- our own budgets -------------------------------------------------------------------------
 MAX_ANSWER_SECTIONS = 8  # the answer text is split over at most this many sections
@@ -32,7 +42,15 @@ MAX_FALLBACK_CHARS = 3000  # notifications show far less; keep `text` short
 ACTION_FEEDBACK_UP = "feedback_up"
 ACTION_FEEDBACK_DOWN = "feedback_down"
 ACTION_SHARE = "share_answer"
+ACTION_SAVE_PLANNING = "save_to_planning"
+ACTION_EDIT_TAGS = "edit_tags"
+ACTION_SOURCES_PAGE = "sources_page"
+ACTION_DIGEST_EXPORT = "digest_export"
 ANSWER_ACTIONS_BLOCK = "guidepost_answer_actions"
+TAGS_MODAL = "guidepost_tags"  # the callback_id of the tags modal
+TAGS_FIELDS = ("type", "grade", "subject")  # block ids of its inputs
+SOURCES_PAGE_SIZE = 10
+DIGEST_SHOWN = 20  # saved answers shown by `/guidepost digest` (the export has them all)
 
 PLACEHOLDER_TEXT = "Searching the knowledge base…"
 ERROR_TEXT = "Sorry, something went wrong on my side while answering."
@@ -174,6 +192,20 @@ def shown_sources(answer: Answer) -> list[Source]:
 # --- whole messages --------------------------------------------------------------------------
 
 
+def planning_button(answer_id: str) -> dict[str, Any]:
+    """"Save to planning notes": adds the answer, with its sources, to the channel's digest."""
+    return button("📌 Save to planning notes", ACTION_SAVE_PLANNING, answer_id)
+
+
+def scope_note(label: str) -> dict[str, Any]:
+    """Said under answers in a scoped channel: what part of the knowledge base was searched."""
+    return context(
+        ":mag: This channel searches only part of the knowledge base — "
+        + truncate(escape_mrkdwn(label), 500)
+        + ". `/guidepost scope` shows it."
+    )
+
+
 def feedback_buttons(answer_id: str) -> list[dict[str, Any]]:
     return [
         button("👍 Helpful", ACTION_FEEDBACK_UP, answer_id),
@@ -209,9 +241,11 @@ def answer_blocks(
     show_question: bool = False,
     shared_by: str | None = None,
     extra_actions: Sequence[dict[str, Any]] = (),
+    scope: str | None = None,
 ) -> list[dict[str, Any]]:
     """The blocks of an answer: its text with [n] markers, the numbered sources, then the
-    feedback buttons. An abstention renders as `abstention_blocks`.
+    feedback buttons. An abstention renders as `abstention_blocks`. `scope` labels the part of
+    the knowledge base that was searched, in a scoped channel.
 
     `answer_id` is the stored answer the buttons refer to (no buttons without it);
     `shareable` adds "Share in channel" (for answers only the asker sees); `show_question`
@@ -225,6 +259,7 @@ def answer_blocks(
             shareable=False,
             show_question=show_question,
             extra_actions=extra_actions,
+            scope=scope,
         )
     blocks: list[dict[str, Any]] = []
     blocks.extend(_question_blocks(answer, show_question=show_question, shared_by=shared_by))
@@ -237,6 +272,8 @@ def answer_blocks(
     blocks.extend(section(p) for p in pieces)
 
     tail: list[dict[str, Any]] = []
+    if scope:
+        tail.append(scope_note(scope))
     actions = answer_actions(answer_id, shareable=shareable, extra_actions=extra_actions)
     if actions:
         tail.append(actions)
@@ -280,6 +317,7 @@ def abstention_blocks(
     shareable: bool = False,
     show_question: bool = False,
     extra_actions: Sequence[dict[str, Any]] = (),
+    scope: str | None = None,
 ) -> list[dict[str, Any]]:
     """A plain, helpful "I don't know": no guess, no sources, a next step."""
     blocks = _question_blocks(answer, show_question=show_question, shared_by=None)
@@ -293,6 +331,8 @@ def abstention_blocks(
             + "."
         )
     )
+    if scope:
+        blocks.append(scope_note(scope))
     actions = answer_actions(answer_id, shareable=shareable, extra_actions=extra_actions)
     if actions:
         blocks.append(actions)
@@ -347,24 +387,253 @@ def notice_blocks(text: str) -> list[dict[str, Any]]:
     return [section(text)]
 
 
+def how_to_ask_text(command: str = "/guidepost") -> str:
+    """The ways to ask, as mrkdwn (the help message and the App Home share it)."""
+    cmd = escape_mrkdwn(command)
+    return (
+        "I answer questions from your district's guides, lesson templates, choice boards and "
+        "reports, and I cite where each answer comes from.\n"
+        "• *Mention me* in a channel: `@Guidepost how long is the exit ticket routine?` — "
+        "I answer in the thread, and you can reply there without mentioning me again.\n"
+        "• *Message me directly* here in Slack.\n"
+        f"• *Slash command*: `{cmd} your question` — only you see the answer until you share it.\n"
+        "• *On any message*: ⋮ More actions → *Ask Guidepost about this*.\n"
+        f"• `{cmd} sources` lists the documents I know; `{cmd} help` shows this message."
+    )
+
+
+def planning_help_text(command: str = "/guidepost") -> str:
+    cmd = escape_mrkdwn(command)
+    return (
+        "*Planning notes* — press *📌 Save to planning notes* under an answer to keep it, with its "
+        f"sources, in this channel's notes. `{cmd} digest` shows them, `{cmd} digest export` uploads "
+        f"them as a Markdown file with every citation, `{cmd} digest clear` starts new notes."
+    )
+
+
 def help_blocks(*, help_contact: str = "your instructional coach", command: str = "/guidepost") -> list[dict[str, Any]]:
     """How to ask, shown for `/guidepost help`, an empty mention, or an empty DM."""
-    cmd = escape_mrkdwn(command)
     return [
         header("Guidepost — how to ask"),
-        section(
-            "I answer questions from your district's guides, lesson templates, choice boards and "
-            "reports, and I cite where each answer comes from.\n"
-            "• *Mention me* in a channel: `@Guidepost how long is the exit ticket routine?` — "
-            "I answer in the thread, and you can reply there without mentioning me again.\n"
-            "• *Message me directly* here in Slack.\n"
-            f"• *Slash command*: `{cmd} your question` — only you see the answer until you share it.\n"
-            "• *On any message*: ⋮ More actions → *Ask Guidepost about this*.\n"
-            f"• `{cmd} help` shows this message."
-        ),
+        section(how_to_ask_text(command)),
+        section(planning_help_text(command)),
         context(
             "Vote 👍 or 👎 on answers: votes help us improve. When I don't know, I say so — then ask "
             + truncate(escape_mrkdwn(help_contact), 200)
             + "."
         ),
     ]
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+def slack_date(epoch: float | None, token: str = "{date_short_pretty}") -> str:
+    """A date Slack shows in the reader's own time zone, with a UTC fallback."""
+    if not epoch:
+        return "never"
+    fallback = time.strftime("%Y-%m-%d", time.gmtime(epoch))
+    return f"<!date^{int(epoch)}^{token}|{fallback}>"
+
+
+def iso_date(iso: str | None) -> str:
+    """'2024-05-01T12:00:00+00:00' as a Slack date ('' when unknown)."""
+    if not iso:
+        return ""
+    from datetime import datetime
+
+    try:
+        return slack_date(datetime.fromisoformat(iso).timestamp())
+    except ValueError:
+        return escape_mrkdwn(iso[:10])
+
+
+# --- coaches: adding, tagging, listing documents ---------------------------------------------
+
+
+def type_label(doc_type: str | None) -> str:
+    return (doc_type or "other").replace("_", " ")
+
+
+def tags_text(doc_type: str | None, grade: str | None, subject: str | None) -> str:
+    """'type *choice board* · grade *5* · subject *math*' (mrkdwn; missing tags are skipped)."""
+    parts = [f"type *{escape_mrkdwn(type_label(doc_type))}*"]
+    if grade:
+        parts.append(f"grade *{escape_mrkdwn(grade)}*")
+    if subject:
+        parts.append(f"subject *{escape_mrkdwn(subject)}*")
+    return " · ".join(parts)
+
+
+def doc_link(title: str, url: str | None) -> str:
+    name = truncate(escape_mrkdwn(_one_line(title) or "Untitled document"), 300)
+    safe = _safe_url(url) if url else None
+    return f"<{safe}|{name}>" if safe else name
+
+
+def added_blocks(results: Sequence[Added], *, editable: bool = True) -> list[dict[str, Any]]:
+    """What happened to each file a coach shared: indexed (title, passages, tags), unchanged,
+    or the reason it could not be. `editable` puts an "Edit tags" button beside each document."""
+    blocks: list[dict[str, Any]] = []
+    for r in results[: MAX_BLOCKS // 2]:
+        if not r.ok:
+            blocks.append(
+                section(f":warning: I couldn't add *{truncate(escape_mrkdwn(r.name), 300)}*: "
+                        + truncate(escape_mrkdwn(_reason_about(r.name, r.reason)), 2000))  # fmt: skip
+            )
+            continue
+        link = doc_link(r.title, r.url)
+        passages = _passages(r.chunks)
+        if r.status == "unchanged":
+            lead = f":information_source: {link} is already in the knowledge base, unchanged ({passages})."
+        elif r.status == "updated":
+            lead = f":white_check_mark: Updated {link}: {passages} indexed."
+        else:
+            lead = f":white_check_mark: Added {link}: {passages} indexed."
+        lines = [lead, tags_text(r.tags.type, r.tags.grade, r.tags.subject) + f" · id `{escape_mrkdwn(r.doc_id)}`"]
+        if not r.tags.type or r.tags.type == "other":
+            lines.append("_No document type was given, so it is filed as *other*: press *Edit tags* to set one._")
+        block = section("\n".join(lines))
+        if editable and r.doc_id:
+            block["accessory"] = button("Edit tags", ACTION_EDIT_TAGS, r.doc_id)
+        blocks.append(block)
+    if any(r.ok for r in results):
+        blocks.append(context("Teachers can ask about it right away. Tags: type, grade, subject — e.g. "
+                              "`type: choice board, grade 5, subject math` in the message with the file."))  # fmt: skip
+    return blocks
+
+
+def _passages(n: int) -> str:
+    return f"{n} passage{'s' if n != 1 else ''}"
+
+
+def _reason_about(name: str, reason: str) -> str:
+    """'board.pdf is encrypted…' said of board.pdf → 'it is encrypted…' (the name is shown)."""
+    if name and reason.startswith(name):
+        tail = reason[len(name) :]
+        if tail.startswith(":"):
+            return tail[1:].strip()
+        if tail.startswith(" "):
+            return "it" + tail
+    return reason
+
+
+def added_text(results: Sequence[Added]) -> str:
+    lines = []
+    for r in results:
+        if r.ok:
+            lines.append(f"{'Unchanged' if r.status == 'unchanged' else 'Added'}: {_one_line(r.title)} ({_passages(r.chunks)})")
+        else:
+            lines.append(f"Could not add {_one_line(r.name)}: {_one_line(_reason_about(r.name, r.reason))}")
+    return truncate(escape_mrkdwn("\n".join(lines)), MAX_FALLBACK_CHARS)
+
+
+def tags_modal(*, title: str, doc_type: str | None, grade: str | None, subject: str | None, metadata: str,
+               types: Sequence[str]) -> dict[str, Any]:  # fmt: skip
+    """The "Edit tags" modal: a type select, grade and subject fields."""
+    if len(metadata) > MAX_PRIVATE_METADATA:
+        raise ValueError("private_metadata is too long")
+
+    def option(t: str) -> dict[str, Any]:
+        return {"text": _plain(type_label(t).capitalize(), MAX_OPTION_TEXT), "value": t}
+
+    select: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": [option(t) for t in types],
+                              "placeholder": _plain("Choose a type", 150)}  # fmt: skip
+    if doc_type in types:
+        select["initial_option"] = option(doc_type)  # type: ignore[arg-type]
+
+    def text_input(initial: str | None, placeholder: str) -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value",
+                                   "placeholder": _plain(placeholder, 150), "max_length": 100}  # fmt: skip
+        if initial:
+            element["initial_value"] = initial
+        return element
+
+    return {
+        "type": "modal",
+        "callback_id": TAGS_MODAL,
+        "title": _plain("Edit tags", MAX_MODAL_TITLE),
+        "submit": _plain("Save", MAX_MODAL_TITLE),
+        "close": _plain("Cancel", MAX_MODAL_TITLE),
+        "private_metadata": metadata,
+        "blocks": [
+            section("Tags for *" + truncate(escape_mrkdwn(_one_line(title)), 300) + "*"),
+            {"type": "input", "block_id": "type", "label": _plain("Type", 2000), "element": select},
+            {"type": "input", "block_id": "grade", "optional": True, "label": _plain("Grade", 2000),
+             "element": text_input(grade, "5, K-2 or 9-12"),
+             "hint": _plain("Leave empty for every grade.", 2000)},
+            {"type": "input", "block_id": "subject", "optional": True, "label": _plain("Subject", 2000),
+             "element": text_input(subject, "math, science, ELA…"),
+             "hint": _plain("Leave empty for every subject.", 2000)},
+        ],  # fmt: skip
+    }
+
+
+def sources_blocks(docs: Sequence[SourceInfo], *, page: int, total: int, page_size: int = SOURCES_PAGE_SIZE,
+                   command: str = "/guidepost") -> list[dict[str, Any]]:  # fmt: skip
+    """One page of the indexed documents (newest first), with Newer / Older buttons."""
+    cmd = escape_mrkdwn(command)
+    if total == 0:
+        return [section("Nothing is indexed yet. Coaches add documents by sharing a file with me in a DM "
+                        f"(or with `{cmd} add`).")]  # fmt: skip
+    pages = max(1, -(-total // page_size))
+    blocks = [header(f"Knowledge base — {total} document{'s' if total != 1 else ''}")]
+    for d in docs[:page_size]:
+        facts = [tags_text(d.type, d.grade, d.subject), _passages(d.chunks), "added " + slack_date(d.added_at)]
+        blocks.append(section(f"{doc_link(d.title, d.url)}  `{escape_mrkdwn(d.id)}`\n" + " · ".join(facts)))
+    blocks.append(context(f"Page {page} of {pages}, newest first. Coaches: `{cmd} remove ID` removes a document."))
+    nav = []
+    if page > 1:
+        nav.append(button("← Newer", ACTION_SOURCES_PAGE, str(page - 1)))
+    if page < pages:
+        nav.append(button("Older →", ACTION_SOURCES_PAGE, str(page + 1)))
+    if nav:
+        blocks.append({"type": "actions", "elements": nav})
+    return blocks
+
+
+# --- planning digests ------------------------------------------------------------------------
+
+
+def _source_names(answer: Answer, limit: int = 600) -> str:
+    names = "; ".join(
+        f"[{s.n}] {escape_mrkdwn(_one_line(s.title))}" + (f" ({escape_mrkdwn(_one_line(s.location))})" if s.location else "")
+        for s in shown_sources(answer)
+    )
+    return truncate(names, limit)
+
+
+def digest_blocks(digest: Digest, *, command: str = "/guidepost", shown: int = DIGEST_SHOWN) -> list[dict[str, Any]]:
+    """A readable summary of a channel's planning notes: each saved answer's question, the start
+    of its text and its sources (the export carries everything)."""
+    cmd = escape_mrkdwn(command)
+    n = len(digest.entries)
+    if n == 0:
+        return [
+            section("This channel's planning notes are empty. Press *📌 Save to planning notes* under an answer "
+                    "to keep it here, with its sources."),  # fmt: skip
+        ]
+    blocks = [header(f"Planning notes — {n} saved answer{'s' if n != 1 else ''}")]
+    started = iso_date(digest.started_at)
+    blocks.append(context((f"Started {started}. " if started else "")
+                          + f"`{cmd} digest export` uploads them as Markdown with every citation; "
+                          f"`{cmd} digest clear` starts new notes."))  # fmt: skip
+    entries = digest.entries
+    hidden = max(0, n - shown)
+    if hidden:
+        entries = entries[-shown:]
+        blocks.append(context(f"Showing the latest {shown}; {hidden} earlier answer{'s are' if hidden != 1 else ' is'} in the export."))
+    for i, e in enumerate(entries, start=hidden + 1):
+        q = truncate(escape_mrkdwn(_one_line(e.answer.question)) or "Saved answer", 300)
+        body = truncate(escape_mrkdwn(e.answer.text.strip()), 1200)
+        blocks.append(section(f"*{i}. {q}*\n{body}"))
+        meta = []
+        if e.saved_by:
+            meta.append(f"Saved by <@{_slack_id(e.saved_by)}>")
+        meta.append(iso_date(e.saved_at))
+        names = _source_names(e.answer)
+        if names:
+            meta.append("Sources: " + names)
+        blocks.append(context(" · ".join(m for m in meta if m)))
+    blocks.append({"type": "actions", "elements": [button("Export as Markdown", ACTION_DIGEST_EXPORT, digest.channel)]})
+    return blocks[:MAX_BLOCKS]

@@ -15,12 +15,11 @@ import dataclasses
 import json
 import secrets
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bot.sqlite_file import SqliteFile
 from typing import IO, Any
 
 from bot.engine.types import Answer, Source
@@ -81,30 +80,13 @@ class FeedbackStore:
     """The answers and votes of one data dir."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / FILENAME
-        self._ready = False
-        self._lock = threading.Lock()
+        self._file = SqliteFile(Path(data_dir) / FILENAME, _SCHEMA)
+        self.path = self._file.path
 
     # --- plumbing --------------------------------------------------------------------------
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    with closing(sqlite3.connect(self.path, timeout=30)) as conn:
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        conn.executescript(_SCHEMA)
-                        conn.commit()
-                    self._ready = True
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        try:
-            with conn:  # commit or roll back
-                yield conn
-        finally:
-            conn.close()
+    def _db(self):
+        return self._file.connect()
 
     # --- answers ---------------------------------------------------------------------------
 

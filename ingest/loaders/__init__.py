@@ -26,7 +26,7 @@ from ._registry import Loaded, Loader, loader_for, register, supported_suffixes
 from ._tags import SIDECAR_SUFFIXES, read_sidecar, sidecar_for
 from ._text import human_size, title_from_filename
 
-__all__ = ["Loaded", "is_sidecar", "load_bytes", "load_file", "register", "supported_suffixes"]
+__all__ = ["Loaded", "human_size", "is_sidecar", "load_bytes", "load_file", "register", "supported_suffixes"]
 
 
 def load_file(

@@ -15,7 +15,7 @@ from bot.slack.run import make_http_server
 from ingest.settings import Settings
 from tests.slack.fake_engine import FakeEngine
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.signing import SlackSender
+from tests.slack.signing import COACH, SlackSender
 
 SECRET = "test-signing-secret"
 
@@ -50,6 +50,7 @@ def settings(tmp_path, fake_slack: FakeSlack) -> Settings:
         slack_signing_secret=SECRET,
         slack_api_url=fake_slack.url,
         help_contact="Ms. Rivera (instructional coach)",
+        coaches=COACH,
     )
 
 

@@ -6,10 +6,15 @@
         fake.wait_for("chat.update")
 
 It answers `/api/<method>` (form, JSON or query string), `response_url` posts at
-`/response/<name>` (recorded as method "response_url") and file downloads at `/files/<id>`.
-Messages posted by the bot are kept per channel, so `conversations.replies` returns real
-threads; `add_message` seeds what people wrote. `fail_next` queues failures (429 with
-`Retry-After`, 500, or an `ok: false` error). Used by the tests and by bench/bench_slack.py.
+`/response/<name>` (recorded as method "response_url") and file downloads at `/files/<id>`
+(only with a bearer token, as Slack's `url_private`). Messages posted by the bot are kept per
+channel, so `conversations.replies` and `conversations.history` return real conversations;
+`add_message` seeds what people wrote (with `files=` for a file share), `add_file` the files
+people shared, `set_usergroup` a user group's members. The files.upload v2 flow works:
+`files.getUploadURLExternal` hands out an upload URL on this server (`/upload/<id>`, recorded
+as method "upload"), `files.completeUploadExternal` shares the file in the channel, and
+`uploaded(file_id)` returns its bytes. `fail_next` queues failures (429 with `Retry-After`,
+500, or an `ok: false` error). Used by the tests and by bench/bench_slack.py.
 """
 
 from __future__ import annotations
@@ -24,15 +29,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-_JSON_PARAMS = ("blocks", "attachments", "metadata", "view", "user_ids")
+_JSON_PARAMS = ("blocks", "attachments", "metadata", "view", "user_ids", "files")
 
 
 @dataclass
 class Call:
-    method: str  # "chat.postMessage", ... or "response_url" / "file"
+    method: str  # "chat.postMessage", ... or "response_url" / "file" / "upload"
     params: dict[str, Any]
     headers: dict[str, str]
     path: str
+    raw: bytes = b""  # the request body as sent
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
     response: dict[str, Any] | None = None  # what the fake answered (JSON methods)
 
@@ -67,6 +73,9 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._messages: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # channel -> ts -> message
         self._files: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self._usergroups: dict[str, list[str]] = {}
+        self._uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "length", "data"}
+        self._upload_ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -160,30 +169,64 @@ class FakeSlack:
         ts: str | None = None,
         thread_ts: str | None = None,
         bot_id: str | None = None,
+        files: list[str] | None = None,
     ) -> str:
-        """Seed a message written in the workspace (what an event would announce)."""
+        """Seed a message written in the workspace (what an event would announce). `files`
+        are ids of files added with `add_file`: the message is then a file share."""
         ts = ts or self.next_ts()
         msg: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts}
         if thread_ts:
             msg["thread_ts"] = thread_ts
         if bot_id:
             msg["bot_id"] = bot_id
+        if files:
+            msg["subtype"] = "file_share"
+            msg["files"] = [self.file_object(f) for f in files]
         with self._cond:
             self._messages[channel][ts] = msg
         return ts
 
-    def add_file(self, file_id: str, name: str, content: bytes, *, mimetype: str = "application/pdf") -> None:
+    def add_file(
+        self,
+        file_id: str,
+        name: str,
+        content: bytes,
+        *,
+        mimetype: str = "application/pdf",
+        user: str = "UCOACH",
+        size: int | None = None,
+    ) -> dict[str, Any]:
+        """A file someone shared; `size` overrides what files.info reports. Returns its info."""
         info = {
             "id": file_id,
             "name": name,
             "title": name,
             "mimetype": mimetype,
-            "size": len(content),
+            "filetype": name.rsplit(".", 1)[-1] if "." in name else "",
+            "user": user,
+            "size": len(content) if size is None else size,
             "url_private": f"{self.root}/files/{file_id}",
-            "url_private_download": f"{self.root}/files/{file_id}",
+            "url_private_download": f"{self.root}/files/{file_id}/download",
+            "permalink": f"https://district.slack.com/files/{user}/{file_id}/{name}",
         }
         with self._cond:
             self._files[file_id] = (info, content)
+        return info
+
+    def file_object(self, file_id: str) -> dict[str, Any]:
+        """The file as a message event carries it."""
+        with self._cond:
+            info = self._files[file_id][0]
+        return {k: info[k] for k in ("id", "name", "title", "mimetype", "filetype", "size", "user")}
+
+    def set_usergroup(self, group_id: str, users: list[str]) -> None:
+        with self._cond:
+            self._usergroups[group_id] = list(users)
+
+    def uploaded(self, file_id: str) -> bytes:
+        """The bytes posted to the upload URL of `file_id` (files.upload v2)."""
+        with self._cond:
+            return self._uploads[file_id]["data"]
 
     def messages(self, channel: str, thread_ts: str | None = None) -> list[dict[str, Any]]:
         with self._cond:
@@ -247,15 +290,20 @@ class FakeSlack:
             params["_name"] = parts.path[len("/response/") :]
         elif parts.path.startswith("/files/"):
             method = "file"
-            params["_id"] = parts.path[len("/files/") :]
+            params["_id"] = parts.path[len("/files/") :].split("/")[0]
+        elif parts.path.startswith("/upload/"):
+            method = "upload"
+            params = {"_id": parts.path[len("/upload/") :]}
         else:
             self._send(req, 404, {"ok": False, "error": "unknown_path"})
             return
 
-        call = Call(method, params, headers, parts.path)
+        call = Call(method, params, headers, parts.path, raw)
         with self._cond:
             failure = self._failures[method].popleft() if self._failures[method] else None
-        if failure is None and method not in ("file", "response_url"):
+        if failure is None and method == "upload":
+            call.response = self._receive_upload(params["_id"], raw)
+        elif failure is None and method not in ("file", "response_url"):
             call.response = self._answer(method, params)
         with self._cond:  # recorded with its response, so waiters see both
             self._calls.append(call)
@@ -273,6 +321,9 @@ class FakeSlack:
                 self._send_bytes(req, 200, entry[1], entry[0]["mimetype"])
         elif method == "response_url":
             self._send(req, 200, "ok")
+        elif method == "upload":
+            ok = call.response and call.response.get("ok")
+            self._send(req, 200 if ok else 404, f"OK - {len(raw)}" if ok else "unknown upload")
         else:
             self._send(req, 200, call.response or {"ok": True})
 
@@ -321,6 +372,24 @@ class FakeSlack:
             return {"ok": True, "message_ts": self.next_ts()}
         if method == "conversations.replies":
             return {"ok": True, "messages": self.messages(p.get("channel", ""), p.get("ts")), "has_more": False}
+        if method == "conversations.history":
+            top = [m for m in self.messages(p.get("channel", "")) if m.get("thread_ts", m["ts"]) == m["ts"]]
+            top.reverse()  # newest first, as Slack returns them
+            limit = int(p.get("limit") or 100)
+            return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
+        if method == "usergroups.users.list":
+            with self._cond:
+                users = self._usergroups.get(p.get("usergroup", ""))
+            if users is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": users}
+        if method == "files.getUploadURLExternal":
+            file_id = f"FUP{next(self._upload_ids):05d}"
+            with self._cond:
+                self._uploads[file_id] = {"filename": p.get("filename"), "length": int(p.get("length") or 0), "data": None}
+            return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(p)
         if method == "users.info":
             uid = p.get("user", "U0")
             return {
@@ -337,6 +406,39 @@ class FakeSlack:
                 return {"ok": False, "error": "file_not_found"}
             return {"ok": True, "file": entry[0]}
         return {"ok": True}
+
+    def _receive_upload(self, file_id: str, data: bytes) -> dict[str, Any]:
+        with self._cond:
+            entry = self._uploads.get(file_id)
+            if entry is None:
+                return {"ok": False}
+            entry["data"] = data
+        return {"ok": True}
+
+    def _complete_upload(self, p: dict[str, Any]) -> dict[str, Any]:
+        files = p.get("files") if isinstance(p.get("files"), list) else []
+        done: list[dict[str, Any]] = []
+        for f in files:
+            with self._cond:
+                entry = self._uploads.get(f.get("id", ""))
+            if entry is None or entry["data"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(entry["data"]) != entry["length"]:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+            name = entry["filename"] or "file"
+            info = self.add_file(f["id"], name, entry["data"], mimetype="text/plain", user=self.bot_user_id)
+            info["title"] = f.get("title") or name
+            done.append(info)
+        channel = p.get("channel_id")
+        if channel:
+            ts = self.next_ts()
+            msg = {"type": "message", "subtype": "file_share", "user": self.bot_user_id, "bot_id": self.bot_id,
+                   "text": p.get("initial_comment") or "", "ts": ts, "files": done}  # fmt: skip
+            if p.get("thread_ts"):
+                msg["thread_ts"] = p["thread_ts"]
+            with self._cond:
+                self._messages[channel][ts] = msg
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in done]}
 
     @staticmethod
     def _send(req: BaseHTTPRequestHandler, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 TEAM = "T0001"
 TEACHER = "UTEACH"
+COACH = "UCOACH"  # in GUIDEPOST_COACHES in the test settings
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy: 127.0.0.1 only
 
@@ -211,3 +212,41 @@ def message_shortcut(
         "message": msg,
         "response_url": response_url,
     }
+
+
+def view_submission(
+    callback_id: str,
+    values: dict[str, dict[str, Any]],
+    *,
+    private_metadata: str = "",
+    user: str = TEACHER,
+) -> dict[str, Any]:
+    """A modal submitted: `values` is `view.state.values` (block id -> action id -> value)."""
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "district"},
+        "user": {"id": user, "username": "coach", "team_id": TEAM},
+        "api_app_id": "A0001",
+        "token": "legacy",
+        "trigger_id": "trig." + uuid.uuid4().hex,
+        "view": {
+            "id": "V0001",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+            "hash": "h1",
+        },
+    }
+
+
+def file_share(
+    text: str,
+    files: list[dict[str, Any]],
+    *,
+    ts: str,
+    channel: str = "D0COACH",
+    user: str = COACH,
+) -> dict[str, Any]:
+    """A DM to the bot with files attached (`files` as `FakeSlack.file_object` gives them)."""
+    return message(text, ts=ts, channel=channel, user=user, channel_type="im", subtype="file_share", files=files)

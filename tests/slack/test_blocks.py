@@ -202,3 +202,77 @@ def test_placeholder_and_error_blocks_escape_and_stay_short() -> None:
 def test_source_with_slide_and_no_section() -> None:
     src = Source(n=4, title="Deck", path="deck.pptx", page=None, section="", quote="", text="", score=0.5, slide=7)
     assert B.source_text(src).startswith("*[4]* *Deck* — slide 7\n`deck.pptx`")
+
+
+# --- planning notes, scope, curation ---------------------------------------------------------
+
+
+def test_scope_note_and_save_button_sit_above_the_limit_with_many_sources() -> None:
+    many = [replace(GUIDE, n=i, title=f"Doc {i}") for i in range(1, 80)]
+    blocks = B.answer_blocks(answer(text="See " + " ".join(f"[{i}]" for i in range(1, 80)), sources=many),
+                             answer_id="a1", extra_actions=[B.planning_button("a1")], scope="type: guide")  # fmt: skip
+    assert len(blocks) <= B.MAX_BLOCKS
+    assert blocks[-1]["type"] == "actions" and blocks[-2]["type"] == "context"
+    assert "searches only part of the knowledge base — type: guide" in blocks[-2]["elements"][0]["text"]
+    assert [e["action_id"] for e in blocks[-1]["elements"]] == [B.ACTION_FEEDBACK_UP, B.ACTION_FEEDBACK_DOWN,
+                                                                 B.ACTION_SAVE_PLANNING]  # fmt: skip
+
+
+def test_abstention_in_a_scoped_channel_says_so() -> None:
+    blocks = B.answer_blocks(Answer(question="q", text="", abstained=True), answer_id="a1", scope="subject: <math>")
+    assert "subject: &lt;math&gt;" in all_text(blocks)
+
+
+def test_digest_summary_stays_within_limits_and_escapes() -> None:
+    from bot.digest import Digest, DigestEntry
+
+    long = answer(text=EVIL_TEXT * 200, sources=[EVIL])
+    entries = [DigestEntry(f"a{i}", replace(long, question=f"Q{i} <!channel> " + "x" * 5000), "U1",
+                           "2024-05-01T10:00:00+00:00") for i in range(60)]  # fmt: skip
+    blocks = B.digest_blocks(Digest("C1", 1, "2024-05-01T09:00:00+00:00", entries))
+    assert len(blocks) <= B.MAX_BLOCKS
+    for text in mrkdwn_texts(blocks):
+        assert len(text) <= B.MAX_SECTION_TEXT
+        assert "<!channel>" not in text and "<@U123>" not in text and "<http://evil" not in text
+    assert blocks[0]["text"]["text"] == "Planning notes — 60 saved answers"
+    assert "Showing the latest 20; 40 earlier answers are in the export." in all_text(blocks)
+    assert "*41. Q40 &lt;!channel&gt;" in all_text(blocks)
+    assert "<!date^" in all_text(blocks)  # dates in the reader's time zone
+
+
+def test_sources_list_escapes_titles_and_pages() -> None:
+    from tests.slack.test_home import doc
+
+    blocks = B.sources_blocks([doc(i) for i in range(10)], page=2, total=35)
+    assert len(blocks) <= B.MAX_BLOCKS
+    text = all_text(blocks)
+    assert "Guide &lt;0&gt; &amp; more" in text and "Page 2 of 4" in text
+    nav = blocks[-1]["elements"]
+    assert [(e["action_id"], e["value"]) for e in nav] == [(B.ACTION_SOURCES_PAGE, "1"), (B.ACTION_SOURCES_PAGE, "3")]
+
+
+def test_added_blocks_escape_names_and_reasons() -> None:
+    from bot.slack.library import Added
+    from ingest.models import Tags
+
+    results = [
+        Added("<!here>.pdf", "failed", reason="<!here>.pdf is encrypted"),
+        Added("a.md", "indexed", "Title <@U1>", "d1", 3, Tags("guide", "5", "math"), url="https://x.slack.com/files/U/F/a.md"),
+    ]
+    blocks = B.added_blocks(results)
+    text = all_text(blocks)
+    assert "<!here>" not in text and "<@U1>" not in text
+    assert "*&lt;!here&gt;.pdf*: it is encrypted" in text
+    assert blocks[1]["accessory"] == B.button("Edit tags", B.ACTION_EDIT_TAGS, "d1")
+    assert "filed as *other*" not in text
+
+
+def test_tags_modal_fits_slack() -> None:
+    view = B.tags_modal(title="T" * 500, doc_type="guide", grade="5", subject=None, metadata="{}",
+                        types=("report", "guide", "other"))  # fmt: skip
+    assert len(view["title"]["text"]) <= B.MAX_MODAL_TITLE
+    select = view["blocks"][1]["element"]
+    assert select["initial_option"]["value"] == "guide"
+    assert view["blocks"][2]["element"]["initial_value"] == "5" and "initial_value" not in view["blocks"][3]["element"]
+    with pytest.raises(ValueError):
+        B.tags_modal(title="t", doc_type=None, grade=None, subject=None, metadata="x" * 3001, types=())

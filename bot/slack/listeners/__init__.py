@@ -8,7 +8,7 @@ import re
 
 from slack_bolt import Ack, App
 
-from bot.slack.listeners import actions, commands, events, shortcuts
+from bot.slack.listeners import actions, commands, curation, events, planning, shortcuts
 from bot.slack.listeners.answering import BotContext
 
 __all__ = ["BotContext", "register_listeners"]
@@ -20,6 +20,8 @@ def register_listeners(app: App, ctx: BotContext) -> None:
     events.register(app, ctx)
     commands.register(app, ctx)
     actions.register(app, ctx)
+    curation.register(app, ctx)
+    planning.register(app, ctx)
     shortcuts.register(app, ctx)
     _acknowledge_the_rest(app)
 

@@ -1,5 +1,5 @@
 """Buttons on answers: 👍 / 👎 (stored with the answer, for evaluation) and "Share in
-channel" (for answers only the asker could see). Room here for "Save to planning notes"."""
+channel" (for answers only the asker could see). "Save to planning notes" is in `planning`."""
 
 from __future__ import annotations
 
@@ -9,25 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack import blocks as B
-from bot.slack.listeners.answering import BotContext, post_response
+from bot.slack.listeners.answering import BotContext, answer_extras, post_response, reply_privately, scope_label
 
 log = logging.getLogger("guidepost.slack")
-
-
-def _reply_privately(ctx: BotContext, body: dict[str, Any], text: str) -> None:
-    """A short note only the clicker sees."""
-    url = body.get("response_url")
-    payload = {"response_type": "ephemeral", "replace_original": False, "text": text, "blocks": B.notice_blocks(text)}
-    try:
-        if url:
-            post_response(ctx, url, payload)
-            return
-    except Exception:
-        log.warning("response_url failed; trying chat.postEphemeral", exc_info=True)
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    user = (body.get("user") or {}).get("id")
-    if channel and user:
-        ctx.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload["blocks"])
 
 
 def handle_vote(ctx: BotContext, body: dict[str, Any], vote: str) -> None:
@@ -41,7 +25,7 @@ def handle_vote(ctx: BotContext, body: dict[str, Any], vote: str) -> None:
         ctx.store.record_vote(answer_id, user=user, vote=vote, channel=channel, message_ts=message_ts)
     except Exception:
         log.exception("could not store a %s vote on %s", vote, answer_id)
-        _reply_privately(ctx, body, "Sorry, I couldn't record your vote just now. Please try again later.")
+        reply_privately(ctx, body, "Sorry, I couldn't record your vote just now. Please try again later.")
         return
     if vote == "up":
         text = "Thanks — your 👍 is recorded."
@@ -51,7 +35,7 @@ def handle_vote(ctx: BotContext, body: dict[str, Any], vote: str) -> None:
             + B.escape_mrkdwn(ctx.help_contact)
             + "."
         )
-    _reply_privately(ctx, body, text)
+    reply_privately(ctx, body, text)
 
 
 def handle_share(ctx: BotContext, body: dict[str, Any]) -> None:
@@ -61,10 +45,17 @@ def handle_share(ctx: BotContext, body: dict[str, Any]) -> None:
     url = body.get("response_url")
     stored = ctx.store.get_answer(answer_id) if answer_id else None
     if stored is None or not url:
-        _reply_privately(ctx, body, "Sorry, that answer can no longer be shared. Please ask again.")
+        reply_privately(ctx, body, "Sorry, that answer can no longer be shared. Please ask again.")
         return
+    channel = (body.get("channel") or {}).get("id") or stored.channel
     blocks = B.answer_blocks(
-        stored.answer, answer_id=stored.id, help_contact=ctx.help_contact, show_question=True, shared_by=user
+        stored.answer,
+        answer_id=stored.id,
+        help_contact=ctx.help_contact,
+        show_question=True,
+        shared_by=user,
+        extra_actions=answer_extras(stored.answer, stored.id),
+        scope=scope_label(ctx.filters_for(channel)),
     )
     shared: dict[str, Any] = {
         "response_type": "in_channel",

@@ -20,11 +20,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.digest import DigestStore
 from bot.engine.types import Answer, AnswerEngine, Filters
 from bot.slack import blocks as B
+from bot.slack.coaches import Coaches
 from bot.slack.conversation import thread_history
 from bot.slack.dedupe import SeenSet
 from bot.slack.feedback import FeedbackStore
+from bot.slack.library import Library
+from bot.slack.scope import ChannelScopes
+from bot.slack.tags import Scope
 from ingest.errors import GuidepostError
 from ingest.settings import Settings
 
@@ -52,27 +57,68 @@ class BotContext:
     pool: ThreadPoolExecutor
     claims: SeenSet = field(default_factory=lambda: SeenSet(ttl=6 * 3600))  # (channel, ts) being answered
     threads: SeenSet = field(default_factory=lambda: SeenSet(ttl=24 * 3600))  # threads answered in, recently
+    # Built from the above in __post_init__ (tests may replace them):
+    coaches: Coaches = field(init=False)  # who may add, re-tag, remove, scope
+    scopes: ChannelScopes = field(init=False)  # data_dir/channel_scopes.json
+    digests: DigestStore = field(init=False)  # data_dir/digests.sqlite3
+    library: Library = field(init=False)  # the knowledge base as coaches curate it
+    ingest_pool: ThreadPoolExecutor = field(init=False)  # one file at a time, apart from answers
+
+    def __post_init__(self) -> None:
+        self.coaches = Coaches(self.settings, self.client)
+        self.scopes = ChannelScopes(self.settings.data_dir)
+        self.digests = DigestStore(self.settings.data_dir)
+        self.library = Library(self.settings, self.client, self.engine)
+        self.ingest_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guidepost-ingest")
 
     @property
     def help_contact(self) -> str:
         return self.settings.help_contact
 
     def filters_for(self, channel: str | None) -> Filters | None:
-        """The part of the knowledge base a channel may draw on. None (everything) for now;
-        per-channel scope will return a `Filters` here."""
-        return None
+        """The part of the knowledge base a channel may draw on: its scope, or None (all)."""
+        try:
+            return self.scopes.filters_for(channel)
+        except Exception:  # an unreadable scope file must not stop answers
+            log.exception("could not read the scope of %s; searching everything", channel)
+            return None
 
     def submit(self, fn: Callable[..., None], *args: Any) -> Future[None]:
-        def run() -> None:
-            try:
-                fn(*args)
-            except Exception:  # the job's own handlers failed: log, never lose it silently
-                log.exception("answer job %s failed", getattr(fn, "__name__", fn))
+        return self.pool.submit(_logged(fn), *args)
 
-        return self.pool.submit(run)
+    def submit_ingest(self, fn: Callable[..., None], *args: Any) -> Future[None]:
+        """Work that reads files and writes the index: queued apart from answers, so a long
+        upload never delays a teacher's question."""
+        return self.ingest_pool.submit(_logged(fn), *args)
 
     def close(self, wait: bool = True) -> None:
+        self.ingest_pool.shutdown(wait=wait, cancel_futures=not wait)
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _logged(fn: Callable[..., None]) -> Callable[..., None]:
+    def run(*args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:  # the job's own handlers failed: log, never lose it silently
+            log.exception("background job %s failed", getattr(fn, "__name__", fn))
+
+    return run
+
+
+def scope_label(filters: Filters | None) -> str | None:
+    """What a scoped channel searched ('type: choice board · subject: math'), or None."""
+    if filters is None or filters.is_empty():
+        return None
+    return Scope(tuple(filters.types), tuple(filters.subjects)).label() or None
+
+
+def answer_extras(answer: Answer, answer_id: str | None) -> list[dict[str, Any]]:
+    """Buttons every answer carries besides feedback: "Save to planning notes" (not on an
+    abstention: there is nothing to cite)."""
+    if not answer_id or answer.abstained:
+        return []
+    return [B.planning_button(answer_id)]
 
 
 @dataclass(frozen=True)
@@ -145,6 +191,34 @@ def post_in_conversation(
         return None
 
 
+def reply_privately(
+    ctx: BotContext,
+    body: dict[str, Any],
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    *,
+    replace: bool = False,
+) -> None:
+    """A short note only the person who clicked (or typed a command) sees: through the
+    request's `response_url` (`replace`: instead of the message it came from), or
+    `chat.postEphemeral` when that fails."""
+    url = body.get("response_url")
+    payload = {"response_type": "ephemeral", "replace_original": replace, "text": text,
+               "blocks": blocks or B.notice_blocks(text)}  # fmt: skip
+    try:
+        if url:
+            post_response(ctx, url, payload)
+            return
+    except Exception:
+        log.warning("response_url failed; trying chat.postEphemeral", exc_info=True)
+    channel = (
+        (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or body.get("channel_id")
+    )
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    if channel and user:
+        ctx.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload["blocks"])
+
+
 # --- computing an answer ---------------------------------------------------------------------
 
 
@@ -163,11 +237,13 @@ def _answer(
     channel: str | None,
     history: list[tuple[str, str]] | None,
     record: Callable[[Answer], str | None],
-    render: Callable[[Answer, str | None], list[dict[str, Any]]],
+    render: Callable[[Answer, str | None, str | None], list[dict[str, Any]]],
 ) -> Rendered:
-    """Ask the engine and render; on any failure, render an honest error instead."""
+    """Ask the engine and render; on any failure, render an honest error instead. `render`
+    gets the answer, its stored id and the channel's scope label (None: not scoped)."""
+    filters = ctx.filters_for(channel)
     try:
-        answer = ctx.engine.answer(question, filters=ctx.filters_for(channel), history=history or None)
+        answer = ctx.engine.answer(question, filters=filters, history=history or None)
     except GuidepostError as e:
         log.warning("engine could not answer %r: %s", question[:200], e)
         return Rendered(B.error_text(str(e)), B.error_blocks(str(e), help_contact=ctx.help_contact))
@@ -180,7 +256,7 @@ def _answer(
         log.exception("could not store the answer; posting it without feedback buttons")
         answer_id = None
     try:
-        return Rendered(B.answer_text_fallback(answer), render(answer, answer_id), answer, answer_id)
+        return Rendered(B.answer_text_fallback(answer), render(answer, answer_id, scope_label(filters)), answer, answer_id)
     except Exception:
         log.exception("could not render the answer to %r", question[:200])
         return Rendered(B.error_text(), B.error_blocks(help_contact=ctx.help_contact))
@@ -256,8 +332,14 @@ def _finish_in_conversation(ctx: BotContext, ask: MessageAsk, bot: BotIdentity, 
             message_ts=placeholder_ts,
         )
 
-    def render(answer: Answer, answer_id: str | None) -> list[dict[str, Any]]:
-        return B.answer_blocks(answer, answer_id=answer_id, help_contact=ctx.help_contact)
+    def render(answer: Answer, answer_id: str | None, scope: str | None) -> list[dict[str, Any]]:
+        return B.answer_blocks(
+            answer,
+            answer_id=answer_id,
+            help_contact=ctx.help_contact,
+            extra_actions=answer_extras(answer, answer_id),
+            scope=scope,
+        )
 
     out = _answer(ctx, ask.question, channel=ask.channel, history=history, record=record, render=render)
     ts = post_in_conversation(
@@ -284,9 +366,15 @@ def _finish_privately(ctx: BotContext, ask: PrivateAsk) -> None:
             answer, surface=ask.surface, user=ask.user, channel=ask.channel, thread_ts=ask.thread_ts
         )
 
-    def render(answer: Answer, answer_id: str | None) -> list[dict[str, Any]]:
+    def render(answer: Answer, answer_id: str | None, scope: str | None) -> list[dict[str, Any]]:
         return B.answer_blocks(
-            answer, answer_id=answer_id, help_contact=ctx.help_contact, shareable=True, show_question=True
+            answer,
+            answer_id=answer_id,
+            help_contact=ctx.help_contact,
+            shareable=True,
+            show_question=True,
+            extra_actions=answer_extras(answer, answer_id),
+            scope=scope,
         )
 
     out = _answer(ctx, ask.question, channel=ask.channel, history=None, record=record, render=render)

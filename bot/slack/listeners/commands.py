@@ -1,9 +1,14 @@
 """`/guidepost`: a small router. `/guidepost <question>` asks; the first word picks a
-subcommand when it is one of `SUBCOMMANDS`.
+subcommand when it is one of `SUBCOMMANDS`:
 
-To add a subcommand (`add`, `sources`, `remove`, `digest`, `scope` are planned), write a
-function `(ctx, ack, command, rest) -> None` that acks within 3 seconds, and add it to
-`SUBCOMMANDS`. Until then those words start an ordinary question.
+    help                       how to ask
+    add [file] [tags]          add a Slack file to the knowledge base (coaches)   → curation
+    sources [page]             what is indexed, newest first                      → curation
+    remove ID                  remove a document (coaches)                        → curation
+    scope [type=… subject=…]   show / set / clear the channel's scope (coaches)   → curation
+    digest [export|clear]      the channel's planning notes                       → planning
+
+A subcommand is a function `(ctx, ack, command, rest) -> None` that acks within 3 seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from slack_bolt import Ack, App
 from bot.slack import blocks as B
 from bot.slack.conversation import clean_text
 from bot.slack.listeners.answering import BotContext, PrivateAsk, answer_privately
+from bot.slack.listeners.curation import add_command, remove_command, scope_command, sources_command
+from bot.slack.listeners.planning import digest_command
 
 COMMAND = "/guidepost"
 
@@ -32,7 +39,11 @@ def show_help(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str) -> 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": show_help,
-    # "add": ..., "sources": ..., "remove": ..., "digest": ..., "scope": ...  (next issue)
+    "add": add_command,
+    "sources": sources_command,
+    "remove": remove_command,
+    "scope": scope_command,
+    "digest": digest_command,
 }
 
 

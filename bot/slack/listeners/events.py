@@ -1,4 +1,6 @@
-"""Events: `@Guidepost` mentions, direct messages, and follow-ups in threads the bot answered.
+"""Events: `@Guidepost` mentions, direct messages, follow-ups in threads the bot answered, files
+shared in a DM (added to the knowledge base when a coach shares them: see `curation`), and the
+App Home tab.
 
 Bolt acknowledges events itself before these run. Which message gets answered where:
 - a mention in a channel: in the thread of the question (the thread so far is context);
@@ -17,7 +19,9 @@ from slack_bolt import App, BoltContext
 
 from bot.slack.conversation import addressed_to_someone_else, clean_text, is_bot_thread, is_chatter, mentions
 from bot.slack.dedupe import retry_num
+from bot.slack.home import publish_home
 from bot.slack.listeners.answering import BotContext, BotIdentity, MessageAsk, answer_in_conversation
+from bot.slack.listeners.curation import handle_dm_files
 
 # message subtypes that are a person writing (file_share: a message with a file attached)
 _PERSON_SUBTYPES = (None, "thread_broadcast", "file_share")
@@ -63,6 +67,9 @@ def handle_message(ctx: BotContext, event: dict[str, Any], bot: BotIdentity, ret
     question = clean_text(text, bot.user_id)
 
     if event.get("channel_type") == "im":
+        if event.get("files"):
+            handle_dm_files(ctx, event, bot, retry)
+            return
         if question and is_chatter(question):
             return
         ask = MessageAsk(
@@ -111,5 +118,11 @@ def register(app: App, ctx: BotContext) -> None:
         handle_message(ctx, event, identity(context), retry_num(request.headers))
 
     @app.event("app_home_opened")
-    def on_app_home_opened() -> None:
-        """Acknowledged; the Home tab is published by a later change."""
+    def on_app_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home" and event.get("user"):
+            publish_home(ctx, event["user"])
+
+    @app.event("file_shared")
+    def on_file_shared() -> None:
+        """Acknowledged only: a file shared in a DM also arrives as a message (with the text
+        that carries its tags), and is handled there."""

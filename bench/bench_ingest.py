@@ -49,6 +49,12 @@ def main() -> None:
 
     ingestor.encoder.encode = recording_encode  # type: ignore[method-assign]
 
+    # The model import and load is a one-time cost of any process that embeds (torch and
+    # sentence-transformers imports); it is timed on its own, then the run is timed with and
+    # without it.
+    t_load = time.perf_counter()
+    ingestor.encoder.model  # noqa: B018
+    load = time.perf_counter() - t_load
     t0 = time.perf_counter()
     report = ingestor.ingest_paths(folders)
     first = time.perf_counter() - t0
@@ -67,6 +73,7 @@ def main() -> None:
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pipe_rate = chunks / first
+    cold_rate = chunks / (first + load)
     enc_rate = len(embedded) / enc_s
     print(f"files found                 {docs + len(report.failed) + len(report.unchanged)}")
     print(f"documents indexed           {docs}")
@@ -74,12 +81,14 @@ def main() -> None:
     for f in report.failed:
         print(f"   {f['path']}: {f['error']}")
     print(f"chunks                      {chunks}  (embedded {len(embedded)}: identical texts embed once)")
-    print(f"first run                   {first:.1f} s  (model load and parsing included)")
+    print(f"model import and load       {load:.1f} s  (once per process)")
+    print(f"first run                   {first:.1f} s  (parsing, chunking, embedding, storing)")
     print(f"  time in the encoder       {report.embed_seconds:.1f} s")
-    print(f"pipeline throughput         {pipe_rate:.1f} chunks/s")
+    print(f"pipeline throughput         {pipe_rate:.1f} chunks/s  ({cold_rate:.1f} with the model load)")
     print(f"encoder alone, same chunks  {enc_rate:.1f} chunks/s  ({enc_s:.1f} s)")
-    print(f"pipeline / encoder          {pipe_rate / enc_rate:.0%}  (goal >= 90%)")
-    print(f"unchanged re-run            {rerun:.2f} s = {rerun / first:.1%} of the first  (goal <= 5%); "
+    print(f"pipeline / encoder          {pipe_rate / enc_rate:.0%}  (goal >= 90%); "
+          f"{cold_rate / enc_rate:.0%} counting the model load")
+    print(f"unchanged re-run            {rerun:.2f} s = {rerun / (first + load):.1%} of the first  (goal <= 5%); "
           f"{len(again.unchanged)} unchanged, {len(again.indexed)} re-indexed")
     print(f"index check                 {check}")
     print(f"peak RSS                    {rss_mb:.0f} MB")

@@ -18,7 +18,8 @@ from .text import containment, fingerprint, stem, stems
 from .types import Filters
 
 CANDIDATES = 40
-DUPLICATE_CONTAINMENT = 0.6
+DUPLICATE_CONTAINMENT = 0.6  # share of word pairs: the same passage
+OVERLAP_CONTAINMENT = 0.4  # across documents: an overlapping copy
 W_DENSE, W_KEYWORD, W_COVERAGE = 0.6, 0.4, 0.4
 
 
@@ -151,20 +152,26 @@ FORMAT_PREFERENCE = {"md": 0, "txt": 1, "html": 2, "docx": 3, "pptx": 4, "pdf": 
 
 
 def collapse_duplicates(hits: list[Hit], k: int) -> list[Hit]:
-    """One slot per passage: a later hit whose text is mostly the same as a better-ranked one
-    (the same passage in another format, or an overlapping chunk) joins it instead of taking a
-    slot. The slot keeps the better rank and quotes the cleanest format."""
+    """One slot per passage. A later hit joins a better-ranked one instead of taking a slot when
+    it is the same passage (most of its word pairs shared: another format of the document), and
+    then the slot quotes the cleanest format; or when it comes from another document and
+    overlaps the kept passage substantially (a copy of the document whose chunks were cut at
+    other places, such as a report's PDF beside its text version)."""
     kept: list[tuple[Hit, frozenset[str]]] = []
     for h in hits:
         fp = _fingerprint(h.chunk.chunk_id, h.chunk.text)
         for i, (other, ofp) in enumerate(kept):
-            if containment(fp, ofp) >= DUPLICATE_CONTAINMENT:
+            shared = containment(fp, ofp)
+            if shared >= DUPLICATE_CONTAINMENT:
                 if _pref(h.chunk) < _pref(other.chunk):
                     other.duplicates.append(other.chunk)
                     other.chunk = h.chunk
                     kept[i] = (other, fp)
                 else:
                     other.duplicates.append(h.chunk)
+                break
+            if shared >= OVERLAP_CONTAINMENT and h.chunk.doc_id != other.chunk.doc_id:
+                other.duplicates.append(h.chunk)
                 break
         else:
             kept.append((h, fp))

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 # Support = cosine + keyword coverage of the best of the top three passages. Calibrated on the
 # public question sets and bench/questions/dev_questions.jsonl (README, "Measured on ...").
 DEFAULT_MIN_SUPPORT = 0.92
-MAX_ANSWER_POINTS = 4
+MAX_ANSWER_POINTS = 5
+LEAD_WINDOW = 3
 _MIN_QUOTE_WORDS = 5
 _WORDS = re.compile(r"\w+")
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+$")
@@ -184,26 +185,29 @@ class Engine(AnswerEngine):
         return best[1], best[2]
 
     def extractive_text(self, question: str, sources: list[Source]) -> str:
-        """Verbatim sentences from the best sources, each marked with its source number."""
+        """Verbatim sentences, each marked with its source number: from the best source, the run
+        of up to three consecutive sentences or list items that matches the question best (steps
+        of a procedure stay together, in order); then the best sentence of the next two sources
+        when it matches nearly as well."""
         weights = self._weights(question)
         points: list[tuple[str, int]] = []
-        top_score = None
+        best_single = 0.0
         for s in sources[:3]:
-            scored = sorted(self._sentence_scores(s.text, weights, _labels(s.title, s.section)), key=lambda x: (-x[0], x[1]))
-            for score, a, b in scored[: 2 if s.n == 1 else 1]:
-                if top_score is None:
-                    top_score = score
-                if score <= 0 or (top_score and score < 0.5 * top_score):
-                    continue
-                sent = s.text[a:b].strip()
-                if any(sent == p for p, _ in points):
-                    continue
+            scored = self._sentence_scores(s.text, weights, _labels(s.title, s.section))
+            if not scored:
+                continue
+            if s is sources[0]:
+                best_single = max(x[0] for x in scored)
+                window = _best_window(scored, LEAD_WINDOW)
+                points += [(s.text[a:b].strip(), s.n) for score, a, b in window if score > 0]
+                continue
+            score, a, b = max(scored, key=lambda x: (x[0], -x[1]))
+            sent = s.text[a:b].strip()
+            if score > 0 and score >= 0.5 * best_single and all(sent != p for p, _ in points):
                 points.append((sent, s.n))
-            if len(points) >= MAX_ANSWER_POINTS:
-                break
         if not points:
             points = [(sources[0].quote, sources[0].n)]
-        return "\n".join(f"• {sent} [{n}]" for sent, n in points)
+        return "\n".join(f"• {sent} [{n}]" for sent, n in points[:MAX_ANSWER_POINTS])
 
     def _abstain(self, question: str, filters: Filters | None) -> Answer:
         scope = "" if filters is None or filters.is_empty() else " (in the part of it searched here)"
@@ -222,3 +226,20 @@ def _label(text: str) -> str:
 
 def _labels(title: str, section: str) -> set[str]:
     return {_label(title), *(_label(h) for h in section.split(" › "))}
+
+
+def _best_window(scored: list[tuple[float, int, int]], size: int) -> list[tuple[float, int, int]]:
+    """The run of up to `size` consecutive scored sentences with the highest total (the earliest
+    on a tie), trimmed of sentences at its ends that match nothing."""
+    ordered = sorted(scored, key=lambda x: x[1])
+    best, best_total = ordered[:size], -1.0
+    for i in range(len(ordered)):
+        run = ordered[i : i + size]
+        total = sum(x[0] for x in run)
+        if total > best_total:
+            best, best_total = run, total
+    while len(best) > 1 and best[-1][0] <= 0:
+        best = best[:-1]
+    while len(best) > 1 and best[0][0] <= 0:
+        best = best[1:]
+    return best

@@ -210,6 +210,13 @@ class Engine(AnswerEngine):
         return "\n".join(f"• {sent} [{n}]" for sent, n in points[:MAX_ANSWER_POINTS])
 
     def _abstain(self, question: str, filters: Filters | None) -> Answer:
+        if self.kb.chunk_count() == 0:
+            text = (
+                "The knowledge base is empty, so there is nothing to answer from yet. "
+                f"Ask {self.settings.help_contact} to add documents (`guidepost ingest PATH`, or "
+                "`/guidepost add` in Slack)."
+            )
+            return Answer(question=question, text=text, abstained=True, sources=[])
         scope = "" if filters is None or filters.is_empty() else " (in the part of it searched here)"
         text = (
             f"I couldn't find anything in the knowledge base{scope} that answers this, so I won't guess. "

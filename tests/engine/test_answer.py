@@ -205,3 +205,10 @@ def test_eval_metrics_and_baselines(engine: Engine, tmp_path: Path):
     assert set(report["metrics"]) == {"guidepost", "baseline_dense", "baseline_bm25"}
     assert report["metrics"]["baseline_dense"]["oos_abstention"] == 0.0  # baselines never abstain
     assert [r["id"] for r in report["results"]] == ["a1", "a2", "o1"]
+
+
+def test_an_empty_knowledge_base_says_so(tmp_path, encoder):
+    settings = Settings(data_dir=tmp_path / "empty", _env_file=None)
+    ans = Engine(settings, KnowledgeBase(settings), encoder).answer("How do I run a choice board?")
+    assert ans.abstained and ans.sources == []
+    assert "knowledge base is empty" in ans.text

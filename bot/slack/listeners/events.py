@@ -72,37 +72,27 @@ def handle_message(ctx: BotContext, event: dict[str, Any], bot: BotIdentity, ret
             return
         if question and is_chatter(question):
             return
-        ask = MessageAsk(
-            question=question,
-            user=user,
-            channel=channel,
-            message_ts=ts,
-            reply_thread_ts=thread_ts if in_thread else None,
-            history_thread_ts=thread_ts if in_thread else None,
-            surface="dm",
-            retry=retry,
-        )
-        answer_in_conversation(ctx, ask, bot)
-        return
-
-    # In channels: only follow-ups without a mention (mentions come as app_mention).
-    if not in_thread or mentions(text, bot.user_id) or addressed_to_someone_else(text, bot.user_id):
-        return
-    if is_chatter(question):
-        return
-    thread = thread_ts or ""
-    if (channel, thread) not in ctx.threads and not is_bot_thread(
-        ctx.store, channel, thread, parent_user_id=event.get("parent_user_id"), bot_user_id=bot.user_id
-    ):
-        return
+        surface = "dm"
+    else:
+        # In channels: only follow-ups without a mention (mentions come as app_mention).
+        if not in_thread or mentions(text, bot.user_id) or addressed_to_someone_else(text, bot.user_id):
+            return
+        if is_chatter(question):
+            return
+        if (channel, thread_ts) not in ctx.threads and not is_bot_thread(
+            ctx.store, channel, thread_ts, parent_user_id=event.get("parent_user_id"), bot_user_id=bot.user_id
+        ):
+            return
+        surface = "followup"
+    thread = thread_ts if in_thread else None
     ask = MessageAsk(
         question=question,
         user=user,
         channel=channel,
         message_ts=ts,
-        reply_thread_ts=thread_ts,
-        history_thread_ts=thread_ts,
-        surface="followup",
+        reply_thread_ts=thread,
+        history_thread_ts=thread,
+        surface=surface,
         retry=retry,
     )
     answer_in_conversation(ctx, ask, bot)

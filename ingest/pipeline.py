@@ -244,17 +244,14 @@ class Ingestor:
     def _write(self, batch: list[_Prepared], report: IngestReport) -> None:
         """Store a batch of documents: what they need embedded goes through the encoder in one
         call (large calls let it sort by length), and their vectors into Chroma in one upsert."""
-        cache: dict[str, np.ndarray] = {}
 
         def embed(needed: list[str]) -> np.ndarray:
-            missing = [t for t in dict.fromkeys(needed) if t not in cache]
-            if missing:
-                t0 = time.perf_counter()
-                vecs = self.encoder.encode(missing)
-                report.embed_seconds += time.perf_counter() - t0
-                report.embedded += len(missing)
-                cache.update(zip(missing, vecs))
-            return np.stack([cache[t] for t in needed])
+            unique = list(dict.fromkeys(needed))  # identical texts (a file copied twice) embed once
+            t0 = time.perf_counter()
+            vecs = dict(zip(unique, self.encoder.encode(unique)))
+            report.embed_seconds += time.perf_counter() - t0
+            report.embedded += len(unique)
+            return np.stack([vecs[t] for t in needed])
 
         try:
             self.kb.write_many([Version(i.doc, i.chunks, i.version, i.size) for i in batch], embed)

@@ -231,11 +231,11 @@ class Catalog:
             else:
                 self.db.execute("COMMIT")
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
             cur = self.db.execute(sql, tuple(params))
             cols = [d[0] for d in cur.description or ()]
-            return [dict(zip(cols, row)) for row in cur.fetchall()]  # type: ignore[misc]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
 
     def close(self) -> None:
         with self._lock:
@@ -387,18 +387,6 @@ class KnowledgeBase:
             ids,
         )
         return {r["chunk_id"]: _stored(r) for r in rows}
-
-    def neighbours(self, doc_id: str, ords: Iterable[int]) -> dict[int, StoredChunk]:
-        ords = list(ords)
-        if not ords:
-            return {}
-        marks = ",".join("?" * len(ords))
-        rows = self.catalog.query(
-            f"""SELECT c.*, d.title, d.path, d.url, d.type, d.grade, d.subject, d.fmt
-                FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.doc_id = ? AND c.ord IN ({marks})""",
-            [doc_id, *ords],
-        )
-        return {r["ord"]: _stored(r) for r in rows}
 
     def keyword_search(self, terms: Sequence[str], k: int, where_sql: str = "", params: Sequence[Any] = ()) -> list[tuple[str, float]]:
         """BM25 over titles, section headings and chunk text (title and headings weigh more).

@@ -96,13 +96,7 @@ def metrics(questions: list[Question], ranked: list[Ranked]) -> dict[str, Any]:
     answerable = [(q, r) for q, r in zip(questions, ranked) if q.kind == "answerable"]
     oos = [(q, r) for q, r in zip(questions, ranked) if q.kind != "answerable"]
 
-    def first_hit(q: Question, r: Ranked) -> int | None:
-        for i, p in enumerate(r.passages[:EVAL_K], start=1):
-            if supports(p, q.evidence):
-                return i
-        return None
-
-    ranks = [first_hit(q, r) for q, r in answerable]
+    ranks = [first_support_rank(q, r) for q, r in answerable]
     n = max(1, len(answerable))
     out: dict[str, Any] = {
         "questions": len(questions),
@@ -125,7 +119,7 @@ def evaluate(engine: Engine, questions: list[Question], baselines: Iterable[str]
     engine.warm()
     ranked = [run_engine(engine, q) for q in questions]
     report: dict[str, Any] = {
-        "results": [dict(r.result, first_support_rank=_rank(q, r)) for q, r in zip(questions, ranked)],
+        "results": [dict(r.result, first_support_rank=first_support_rank(q, r)) for q, r in zip(questions, ranked)],
         "metrics": {"guidepost": metrics(questions, ranked)},
     }
     for kind in baselines:
@@ -133,10 +127,12 @@ def evaluate(engine: Engine, questions: list[Question], baselines: Iterable[str]
     return report
 
 
-def _rank(q: Question, r: Ranked) -> int | None:
+def first_support_rank(q: Question, r: Ranked) -> int | None:
+    """1-based rank of the first passage (within the top EVAL_K) that supports an answerable
+    question; None when none does or the question is out of scope."""
     if q.kind != "answerable":
         return None
-    for i, p in enumerate(r.passages, start=1):
+    for i, p in enumerate(r.passages[:EVAL_K], start=1):
         if supports(p, q.evidence):
             return i
     return None

@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 
 from .models import Chunk, Document
 
-CHUNKER_VERSION = "3"
+# 4: a heading line is a block of its own; chunks carry their sentence spans (sentence vectors).
+CHUNKER_VERSION = "4"
 PREFIX_MAX_TOKENS = 40
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -45,7 +46,8 @@ class _Unit:
 
 
 def split_blocks(text: str) -> list[tuple[int, int]]:
-    """Split a section into blocks: paragraphs, list items, table rows, headings."""
+    """Split a section into blocks: paragraphs, list items, table rows, headings. A heading line
+    is always a block of its own, even with its paragraph on the very next line."""
     blocks: list[tuple[int, int]] = []
     start: int | None = None
     pos = 0
@@ -62,6 +64,9 @@ def split_blocks(text: str) -> list[tuple[int, int]]:
             start = None
         if start is None:
             start = line_start + (len(line) - len(line.lstrip()))
+        if _HEADING_LINE.match(line):
+            blocks.append((start, pos))
+            start = None
     if start is not None:
         blocks.append((start, len(text)))
     # trim trailing whitespace of each block
@@ -75,6 +80,14 @@ def split_sentences(text: str, a: int, b: int) -> list[tuple[int, int]]:
         s = m.end()
     out.append((s, b))
     return [(x, y) for x, y in out if y > x]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, list item, heading or table row in `text`."""
+    spans = []
+    for a, b in split_blocks(text):
+        spans.extend(split_sentences(text, a, b))
+    return spans
 
 
 class Chunker:
@@ -195,6 +208,7 @@ class Chunker:
                 half = len(group) // 2
                 pending[:0] = [group[:half], group[half:]]
                 continue
+            units = [(u.start - start, u.end - start) for u in group]
             starts: list[tuple[int, tuple[str, ...]]] = []
             for u in group:
                 h = doc.sections[u.section].heading
@@ -213,6 +227,7 @@ class Chunker:
                     heading=sec.heading,
                     tokens=n,
                     section_starts=starts,
+                    units=units,
                 )
             )
         return chunks

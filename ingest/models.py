@@ -160,6 +160,9 @@ class Chunk:
     # Where each section that the chunk touches begins, as (offset in `text`, heading path):
     # the section of a quoted line is the last entry at or before the quote's offset.
     section_starts: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    # The sentences, list items, table rows and headings of `text`, as (start, end) offsets in
+    # it: each gets a vector of its own (see Encoder.encode_with_spans).
+    units: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def section(self) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
+from . import aliases
 from .chunking import CHUNKER_VERSION, Chunker
 from .embeddings import Encoder
 from .errors import FileTooLarge, GuidepostError, IndexUnavailable, NoExtractableText, UnsupportedFile
@@ -65,6 +66,7 @@ class _Prepared:
     chunks: list[Chunk]
     version: str
     size: int
+    aliases: list[aliases.Alias] = field(default_factory=list)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, str]], list[Path]]:
@@ -144,7 +146,7 @@ class Ingestor:
         chunks = self.chunker.chunk(doc)
         if not chunks:
             raise NoExtractableText(f"{name}: no text could be extracted to index")
-        return _Prepared(str(path or name), doc, chunks, version, len(data))
+        return _Prepared(str(path or name), doc, chunks, version, len(data), aliases.extract(doc.text))
 
     def ingest_bytes(self, data: bytes, name: str, *, source_key: str, tags: Tags | None = None,
                      url: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -245,16 +247,21 @@ class Ingestor:
         """Store a batch of documents: what they need embedded goes through the encoder in one
         call (large calls let it sort by length), and their vectors into Chroma in one upsert."""
 
-        def embed(needed: list[str]) -> np.ndarray:
-            unique = list(dict.fromkeys(needed))  # identical texts (a file copied twice) embed once
+        def embed(needed: list[Chunk]) -> tuple[np.ndarray, list[np.ndarray]]:
+            # identical texts (a file copied twice) embed once
+            unique = list({c.embed_text: c for c in needed}.values())
             t0 = time.perf_counter()
-            vecs = dict(zip(unique, self.encoder.encode(unique)))
+            offset = [len(c.embed_text) - len(c.text) for c in unique]  # the title prefix
+            vecs, sums = self.encoder.encode_with_spans(
+                [c.embed_text for c in unique], [[(a + o, b + o) for a, b in c.units] for c, o in zip(unique, offset)]
+            )
             report.embed_seconds += time.perf_counter() - t0
             report.embedded += len(unique)
-            return np.stack([vecs[t] for t in needed])
+            pos = {c.embed_text: i for i, c in enumerate(unique)}
+            return np.stack([vecs[pos[c.embed_text]] for c in needed]), [sums[pos[c.embed_text]] for c in needed]
 
         try:
-            self.kb.write_many([Version(i.doc, i.chunks, i.version, i.size) for i in batch], embed)
+            self.kb.write_many([Version(i.doc, i.chunks, i.version, i.size, i.aliases) for i in batch], embed)
         except GuidepostError as exc:
             report.failed.extend({"path": i.path, "error": str(exc)} for i in batch)
             return

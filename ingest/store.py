@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -32,8 +32,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import IndexUnavailable, SourceNotFound
+from .aliases import Alias
 from .models import Chunk, Document
 from .settings import Settings
+from .text import STOPWORDS, keyword_terms  # noqa: F401 - keyword_terms is part of the store's API
 
 SCHEMA_VERSION = 1
 
@@ -75,33 +77,20 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, section, body, tokenize='porter unicode61');
 CREATE TABLE IF NOT EXISTS journal (doc_id TEXT PRIMARY KEY, op TEXT NOT NULL, started REAL NOT NULL);
+-- One row per sentence, list item, table row or heading of a chunk: its offsets in the chunk
+-- text and the sum of its token vectors (float16), read off the chunk's own forward pass.
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_id TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    vec BLOB NOT NULL,
+    PRIMARY KEY (chunk_id, ord)
+) WITHOUT ROWID;
+-- Acronyms a document's long forms spell (see ingest/aliases.py).
+CREATE TABLE IF NOT EXISTS aliases (doc_id TEXT NOT NULL, abbr TEXT NOT NULL, phrase TEXT NOT NULL, weight INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS aliases_abbr ON aliases(abbr);
 """
-
-# Words too common to help a keyword search.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves i'm we're they're it's what's
-    let's can't don't doesn't isn't also may might must shall us get got""".split()
-)
-_TERM = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")
-
-
-def keyword_terms(text: str) -> list[str]:
-    """The searchable words of a question, lower-cased, stopwords removed, order kept."""
-    seen: dict[str, None] = {}
-    for m in _TERM.finditer(text):
-        t = m.group(0).lower().replace("’", "'").strip("'")
-        if t.endswith("'s"):
-            t = t[:-2]
-        if len(t) > 1 and t not in STOPWORDS:
-            seen.setdefault(t, None)
-    return list(seen)
-
 
 @dataclass
 class SourceInfo:
@@ -165,6 +154,7 @@ class Version:
     chunks: list[Chunk]
     version: str
     size: int = 0
+    aliases: list[Alias] = field(default_factory=list)
 
     @cached_property
     def ids(self) -> list[str]:
@@ -416,17 +406,40 @@ class KnowledgeBase:
     def dense_search(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
         return self.vectors.query(embedding, k, where)
 
-    # -- writing ---------------------------------------------------------------------------------
-    def write(self, doc: Document, chunks: list[Chunk], version: str,
-              embed: Callable[[list[str]], np.ndarray], *, size: int = 0) -> int:
-        """Store a new version of one document (see `write_many`)."""
-        return self.write_many([Version(doc, chunks, version, size)], embed)
+    def sentence_sums(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """For each chunk, its units in order as (start, end, sum of token vectors). A chunk
+        indexed before sentence vectors existed has none (it is re-embedded on the next ingest)."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self.catalog._lock:
+            rows = self.catalog.db.execute(
+                f"SELECT chunk_id, start, end, vec FROM sentences WHERE chunk_id IN ({marks}) ORDER BY chunk_id, ord",
+                tuple(chunk_ids),
+            ).fetchall()
+        out: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+        for cid, a, b, blob in rows:
+            out.setdefault(cid, []).append((a, b, np.frombuffer(blob, dtype=np.float16).astype(np.float32)))
+        return out
 
-    def write_many(self, versions: Sequence["Version"], embed: Callable[[list[str]], np.ndarray]) -> int:
+    def alias_candidates(self, abbr: str) -> list[tuple[str, int]]:
+        """Long forms of an acronym across the knowledge base with their weight: repetitions
+        count up to 3 per document (a phrase many documents use beats one document's habit),
+        an explicit definition counts 10."""
+        rows = self.catalog.query(
+            """SELECT MIN(phrase) AS phrase, SUM(MIN(weight, 3) + 7 * (weight >= 10)) AS w
+               FROM aliases WHERE abbr = ? GROUP BY lower(phrase) ORDER BY w DESC LIMIT 20""",
+            (abbr.upper(),),
+        )
+        return [(r["phrase"], int(r["w"])) for r in rows]
+
+    # -- writing ---------------------------------------------------------------------------------
+    def write_many(self, versions: Sequence["Version"], embed: "EmbedChunks") -> int:
         """Store new versions of documents, following the journal protocol for all of them at
         once (Chroma's per-call cost is high, so vectors go in one upsert). `embed` is called
         only for chunks whose vectors are not already stored: an edited document re-embeds only
-        what changed. Returns how many chunks were embedded."""
+        what changed. It returns the chunks' vectors and their units' token-vector sums.
+        Returns how many chunks were embedded."""
         if not versions:
             return 0
         self.repair()
@@ -450,10 +463,19 @@ class KnowledgeBase:
             chunks += v.chunks
             metadatas += v.metadatas()
         present = self.vectors.existing(ids) if old_ids else set()
+        if present:  # a chunk indexed before sentence vectors existed is embedded again
+            with_sentences = {r["chunk_id"] for r in self.catalog.query(
+                f"SELECT DISTINCT chunk_id FROM sentences WHERE chunk_id IN ({','.join('?' * len(present))})",
+                sorted(present))}
+            present &= with_sentences
         new_pos = [i for i, cid in enumerate(ids) if cid not in present]
         kept_pos = [i for i, cid in enumerate(ids) if cid in present]
+        sentence_rows: list[tuple[str, int, int, int, bytes]] = []
         if new_pos:  # 2. vectors
-            vecs = embed([chunks[i].embed_text for i in new_pos])
+            vecs, sums = embed([chunks[i] for i in new_pos])
+            for i, unit_sums in zip(new_pos, sums):
+                sentence_rows += [(ids[i], o, a, b, v.astype(np.float16).tobytes())
+                                  for o, ((a, b), v) in enumerate(zip(chunks[i].units, unit_sums))]
             self.vectors.upsert([ids[i] for i in new_pos], vecs, [chunks[i].text for i in new_pos],
                                 [metadatas[i] for i in new_pos])
         if kept_pos:
@@ -462,6 +484,8 @@ class KnowledgeBase:
         with self.catalog.tx() as db:  # 3. catalog
             for v in versions:
                 self._replace_rows(db, v, added.get(v.doc.doc_id, now), now)
+            db.executemany("INSERT OR REPLACE INTO sentences(chunk_id, ord, start, end, vec) VALUES (?,?,?,?,?)",
+                           sentence_rows)
         stale = sorted(old_ids - set(ids))
         if stale:  # 4. vectors the new versions no longer have
             self.vectors.delete(stale)
@@ -471,7 +495,7 @@ class KnowledgeBase:
 
     def _replace_rows(self, db: sqlite3.Connection, v: "Version", added_at: float, now: float) -> None:
         doc, meta = v.doc, v.doc.tags.metadata()
-        self._delete_rows(db, doc.doc_id)
+        self._delete_rows(db, doc.doc_id, keep=v.ids)
         db.execute(
             """INSERT INTO documents(doc_id, source_key, path, title, fmt, url, content_hash, version, type,
                grade, grade_min, grade_max, subject, chunks, size, added_at, updated_at, extra)
@@ -494,6 +518,8 @@ class KnowledgeBase:
             )
             db.execute("INSERT INTO chunks_fts(rowid, title, section, body) VALUES (?,?,?,?)",
                        (cur.lastrowid, doc.title, c.section, c.text))
+        db.executemany("INSERT INTO aliases(doc_id, abbr, phrase, weight) VALUES (?,?,?,?)",
+                       [(doc.doc_id, a.abbr, a.phrase, a.weight) for a in v.aliases])
 
     def remove(self, doc_id: str) -> None:
         self.repair()
@@ -506,7 +532,13 @@ class KnowledgeBase:
             db.execute("DELETE FROM journal WHERE doc_id = ?", (doc_id,))
 
     @staticmethod
-    def _delete_rows(db: sqlite3.Connection, doc_id: str) -> None:
+    def _delete_rows(db: sqlite3.Connection, doc_id: str, keep: Sequence[str] = ()) -> None:
+        """Delete a document's rows; the sentence vectors of chunks in `keep` (the new version's
+        unchanged chunks, same ids, same text) stay."""
+        keep_set = set(keep)
+        gone = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,)) if r[0] not in keep_set]
+        db.executemany("DELETE FROM sentences WHERE chunk_id = ?", [(c,) for c in gone])
+        db.execute("DELETE FROM aliases WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -538,6 +570,9 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.catalog.close()
+
+
+EmbedChunks = Callable[[list[Chunk]], tuple[np.ndarray, list[np.ndarray]]]
 
 
 def _like_prefix(prefix: str) -> str:

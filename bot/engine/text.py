@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.chunking import split_blocks, split_sentences
+from ingest.chunking import sentence_spans
 from ingest.store import keyword_terms
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -47,14 +47,6 @@ def containment(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, list item, heading or table row in `text`."""
-    spans = []
-    for a, b in split_blocks(text):
-        spans.extend(split_sentences(text, a, b))
-    return spans
 
 
 def strip_markup_prefix(text: str, start: int, end: int) -> tuple[int, int]:

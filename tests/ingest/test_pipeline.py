@@ -54,8 +54,8 @@ def test_ingest_round_trip_and_idempotent_rerun(ingestor: Ingestor, docs: Path):
     assert check["catalog"] == check["vectors"] == check["keyword"] == first.chunks
 
     calls = []
-    real = ingestor.encoder.encode
-    ingestor.encoder.encode = lambda texts: calls.append(texts) or real(texts)  # type: ignore[method-assign]
+    real = ingestor.encoder.encode_with_spans
+    ingestor.encoder.encode_with_spans = lambda texts, spans: calls.append(texts) or real(texts, spans)  # type: ignore[method-assign]
     again = ingestor.ingest_paths([docs])
     assert again.indexed == [] and len(again.unchanged) == 2
     assert calls == []  # nothing re-embedded
@@ -94,8 +94,8 @@ def test_changed_document_is_replaced_and_only_changes_reembedded(ingestor: Inge
     path.write_text(path.read_text() + "\n## Exit ticket\n\nPlace 3/4 on a number line and explain why.\n")
 
     embedded: list[str] = []
-    real = ingestor.encoder.encode
-    ingestor.encoder.encode = lambda texts: embedded.extend(texts) or real(texts)  # type: ignore[method-assign]
+    real = ingestor.encoder.encode_with_spans
+    ingestor.encoder.encode_with_spans = lambda texts, spans: embedded.extend(texts) or real(texts, spans)  # type: ignore[method-assign]
     report = ingestor.ingest_paths([docs])
     assert [Path(d["path"]).name for d in report.indexed] == ["fractions.md"]
     assert len(report.unchanged) == 1

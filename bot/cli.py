@@ -176,22 +176,49 @@ def sources_filter_check(filters) -> None:
 
 
 @cli.command("eval")
-@click.option("--questions", "question_files", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A JSONL question set (repeatable).")
+@click.argument("more_files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--questions", "question_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSONL question set (repeatable; more files may follow).")
 @click.option("--baseline", "baselines", multiple=True, type=click.Choice(["dense", "bm25"]),
               help="Also run plain dense or plain BM25 retrieval over the same index (repeatable).")
+@click.option("--folds", type=click.IntRange(2, 20), default=None,
+              help="Cross-validate: answer each of K folds with weights fitted on the others.")
+@click.option("--fit", "fit_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Fit the ranker, abstention model and sentence scorer to these questions and write them to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print per-question results and metrics as JSON.")
-def eval_cmd(question_files: tuple[Path, ...], baselines: tuple[str, ...], as_json: bool) -> None:
-    """Measure retrieval and abstention on question sets."""
-    from .engine import Engine
-    from .engine.evaluate import evaluate, load_questions, metrics_table
+def eval_cmd(more_files: tuple[Path, ...], question_files: tuple[Path, ...], baselines: tuple[str, ...],
+             folds: int | None, fit_path: Path | None, as_json: bool) -> None:
+    """Measure retrieval, abstention and answers on question sets (format: docs/eval-format.md).
 
-    questions = load_questions(question_files)
-    report = evaluate(Engine.from_settings(_settings()), questions, baselines)
+    Without --folds the shipped weights answer every question: on the questions they were fitted
+    to, that is not a held-out figure. --folds K reports held-out figures."""
+    from .engine import Engine
+    from .engine.evaluate import cross_validate, evaluate, fit_model, gather, load_questions, metrics_table, tradeoff_table
+
+    files = [*question_files, *more_files]
+    if not files:
+        raise click.UsageError("give at least one question file: guidepost eval --questions FILE...")
+    questions = load_questions(files)
+    engine = Engine.from_settings(_settings())
+    if fit_path:
+        model = fit_model(engine, gather(engine, questions))
+        model.save(fit_path)
+        click.echo(f"fitted on {len(questions)} questions, written to {fit_path}", err=True)
+        return
+    if folds:
+        report = cross_validate(engine, questions, folds)
+        if baselines:
+            base = evaluate(engine, questions, baselines)
+            report["metrics"].update({k: v for k, v in base["metrics"].items() if k.startswith("baseline_")})
+    else:
+        report = evaluate(engine, questions, baselines)
     if as_json:
         _emit_json(report)
     else:
+        if folds:
+            click.echo(f"cross-validated: {folds} folds, each answered by weights fitted on the other folds")
         click.echo(metrics_table(report))
+        click.echo(tradeoff_table(report))
 
 
 # --- Slack ---------------------------------------------------------------------------------------

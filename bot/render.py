@@ -22,9 +22,9 @@ def to_terminal(answer: Answer, *, width: int = 100) -> str:
     lines = [f"Q: {answer.question}", ""]
     for para in answer.text.splitlines():
         lines.extend(textwrap.wrap(para, width, subsequent_indent="  ") or [""])
-    if not answer.abstained and answer.sources:
-        lines += ["", "Sources:"]
-        for s in cited_sources(answer):
+    if answer.sources:
+        lines += ["", "Closest material (it may not answer the question):" if answer.abstained else "Sources:"]
+        for s in answer.sources if answer.abstained else cited_sources(answer):
             lines.append("  " + source_line(s))
             lines.extend(textwrap.wrap(f'"{s.quote}"', width - 6, initial_indent="      ", subsequent_indent="      "))
             lines.append(f"      {s.link}")

@@ -96,3 +96,9 @@ def test_eval_command(run, folder: Path, tmp_path: Path):
     assert "recall@5" in res.stdout and "baseline_bm25" in res.stdout
     out = json.loads(run("eval", "--questions", str(q), "--json").stdout)
     assert out["metrics"]["guidepost"]["oos_abstention"] == 1.0
+    # the README's form, several files after one --questions, and the trade-off table
+    q2 = tmp_path / "q2.jsonl"
+    q2.write_text(json.dumps({"id": "o2", "question": "What is the capital of Australia?", "kind": "out_of_scope"}) + "\n")
+    res = run("eval", "--questions", str(q), str(q2))
+    assert res.exit_code == 0 and "questions: 2" in res.stdout and "answerable refused / out-of-scope refused" in res.stdout
+    assert "answer_has_evidence" in res.stdout

@@ -10,6 +10,7 @@ from ingest.chunking import sentence_spans
 from ingest.store import keyword_terms
 
 _WORD = re.compile(r"[a-z0-9]+")
+WORDS = re.compile(r"\w+")
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ers", "er", "ed", "es", "ly", "s")
 _MARKUP = re.compile(r"[\s>*+\-•◦▪#|]*(?:\d{1,3}[.)]\s+)?")
 
@@ -41,6 +42,11 @@ def fingerprint(text: str) -> set[str]:
     Markdown file, its PDF and its DOCX share most of them."""
     words = _WORD.findall(text.lower())
     return {f"{a} {b}" for a, b in zip(words, words[1:])} or set(words)
+
+
+def fold_markup(text: str) -> str:
+    """Text with case, markup and spacing folded away (to tell repeated quotes apart)."""
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def containment(a: set[str], b: set[str]) -> float:

@@ -66,6 +66,13 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def markdown_for_slack(text: str) -> str:
+    """Quotes stay verbatim slices of their documents; on screen, Markdown's markers become
+    Slack's: **bold** -> *bold*, and a marker a quote cut in half is dropped."""
+    text = re.sub(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", r"*\1*", text)
+    return text.replace("**", "")
+
+
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     """`text` cut to at most `limit` characters, never inside an `&amp;`-style entity."""
     if len(text) <= limit:
@@ -173,7 +180,7 @@ def source_text(source: Source) -> str:
     lines = [line]
     quote = _one_line(source.quote or "")
     if quote:
-        lines.append("> " + truncate(escape_mrkdwn(quote), MAX_QUOTE_CHARS))
+        lines.append("> " + truncate(markdown_for_slack(escape_mrkdwn(quote)), MAX_QUOTE_CHARS))
     url = _safe_url(source.url) if source.url else None
     if url:
         lines.append(f"<{url}|Open the document>")
@@ -264,7 +271,7 @@ def answer_blocks(
     blocks: list[dict[str, Any]] = []
     blocks.extend(_question_blocks(answer, show_question=show_question, shared_by=shared_by))
 
-    text = escape_mrkdwn(answer.text.strip()) or "_(empty answer)_"
+    text = markdown_for_slack(escape_mrkdwn(answer.text.strip())) or "_(empty answer)_"
     pieces = split_text(text)
     if len(pieces) > MAX_ANSWER_SECTIONS:
         pieces = pieces[:MAX_ANSWER_SECTIONS]
@@ -319,11 +326,16 @@ def abstention_blocks(
     extra_actions: Sequence[dict[str, Any]] = (),
     scope: str | None = None,
 ) -> list[dict[str, Any]]:
-    """A plain, helpful "I don't know": no guess, no sources, a next step."""
+    """A plain, helpful "I don't know": no guess, a next step, and the closest material the
+    knowledge base has (clearly labelled as not an answer), so the teacher is not left with
+    nothing."""
     blocks = _question_blocks(answer, show_question=show_question, shared_by=None)
     said = answer.text.strip()
     lead = escape_mrkdwn(said) if said else "I couldn't find this in the documents I have, so I won't guess."
     blocks.append(section(truncate(lead, MAX_SECTION_TEXT)))
+    if answer.sources:
+        blocks.append(context("*Closest material* (it may not answer your question)"))
+        blocks.extend(section(source_text(s)) for s in answer.sources[:2])
     blocks.append(
         context(
             "Try naming the grade, subject or document, or ask "

@@ -32,6 +32,11 @@ def index(tmp_path_factory, encoder):
     root = tmp_path_factory.mktemp("engine")
     folder = root / "kb"
     shutil.copytree(KNOWLEDGE, folder)
+    # a long form the documents repeat, which teachers abbreviate
+    (folder / "plc.md").write_text(
+        "# Team meeting notes\n\nOur professional learning community meets on Tuesdays. Each professional "
+        "learning community brings one piece of student work and sorts it by the success criteria.\n",
+        encoding="utf-8")
     # the same passage as Markdown and as a PDF: one slot, not two
     (folder / "estimation.md").write_text(f"# Estimation Exit Tickets\n\n{SAME_PASSAGE}\n", encoding="utf-8")
     make_pdf(folder, "estimation.pdf", pages=[SAME_PASSAGE], title="Estimation Exit Tickets")
@@ -82,13 +87,13 @@ def test_out_of_scope_question_abstains(engine: Engine):
     for q in ("What is the capital of Australia?", "What is the recommended dosage of ibuprofen for adults?"):
         ans = engine.answer(q)
         assert ans.abstained, (q, ans.support)
-        assert ans.sources == []
+        assert len(ans.sources) <= 2  # the closest material, shown as such
         assert "knowledge base" in ans.text and "coach" in ans.text
 
 
 def test_same_passage_in_two_formats_fills_one_slot(engine: Engine):
     ans = engine.answer("How should I use exit tickets for the estimation unit?", k=5)
-    holding = [s for s in ans.sources if "three piles" in s.text]
+    holding = [s for s in ans.sources if "explain which place value decided" in s.text]
     assert len(holding) == 1
     assert holding[0].path.endswith(".md")  # the cleanest format is quoted
 
@@ -212,3 +217,84 @@ def test_an_empty_knowledge_base_says_so(tmp_path, encoder):
     ans = Engine(settings, KnowledgeBase(settings), encoder).answer("How do I run a choice board?")
     assert ans.abstained and ans.sources == []
     assert "knowledge base is empty" in ans.text
+
+
+# --- issue 8: the asker's words, the sentences that answer ------------------------------------
+
+def test_an_acronym_the_documents_spell_out_reaches_them(engine: Engine):
+    r = engine.retriever.search("What does our PLC bring to its meeting?")
+    assert "professional learning community (PLC)" in r.searched
+    assert r.hits[0].chunk.title == "Team meeting notes"
+    ans = engine.answer("What does our PLC bring to its meeting?")
+    assert "one piece of student work" in ans.text.splitlines()[0]
+
+
+def test_abstention_still_shows_the_closest_material(engine: Engine):
+    ans = engine.answer("Who won the 2018 World Cup?")
+    assert ans.abstained and 1 <= len(ans.sources) <= 2
+    assert all(s.quote in s.text for s in ans.sources)
+
+
+@pytest.mark.parametrize("line, ok", [
+    ("* [Project spec - Daily Planner][] ([docx][5])", False),
+    ("Student Name: ______ Date: ______", False),
+    ("Name: ____________  Period: ____", False),
+    ("## How it works", False),
+    ("|---|:-:|---|", False),
+    ("**Bold**", False),
+    ("Students write their name on the line and explain their reasoning: ______", True),
+    ("The lighthouse warm-up has each student circle three words they misspelled last week.", True),
+    ("| 9 | 36% | Student correctly uses lists | 2.04 2.05 |", True),
+])
+def test_quotable_lines(line: str, ok: bool):
+    from bot.engine.answer import quotable
+
+    assert quotable(line, 0, len(line)) is ok
+
+
+def test_a_table_header_row_is_not_quotable_but_its_rows_are():
+    from bot.engine.answer import quotable
+
+    text = "| Points | Criteria | Standard |\n|---|---|---|\n| 9 | Student correctly uses lists | 2.04 |"
+    header_end = text.index("\n")
+    row = text.rindex("| 9")
+    assert not quotable(text, 0, header_end)
+    assert quotable(text, row, len(text))
+
+
+def test_every_point_of_an_answer_is_relevant_and_the_answer_leads_with_it(engine: Engine):
+    ans = engine.answer("How long should independent practice take?")
+    assert not ans.abstained
+    first = ans.text.splitlines()[0]
+    assert re.search(r"\bminutes?\b|practice", first, re.I), ans.text
+
+
+def test_cross_validation_answers_each_fold_with_weights_fitted_on_the_others(engine: Engine, tmp_path: Path):
+    from bot.engine.evaluate import cross_validate, fit_model, gather, tradeoff_table
+    from bot.engine.ranking import Model
+
+    rows = [
+        ("a1", "How should I grade choice board work?", ["competenc"]),
+        ("a2", "What should the exit ticket for the estimation unit ask?", ["round two numbers and explain"]),
+        ("a3", "What does our PLC bring to its meeting?", ["one piece of student work"]),
+        ("a4", "How long should independent practice take?", ["minutes"]),
+    ]
+    qfile = tmp_path / "q.jsonl"
+    lines = [json.dumps({"id": i, "question": q, "kind": "answerable", "evidence": e}) for i, q, e in rows]
+    lines += [json.dumps({"id": f"o{i}", "question": q, "kind": "out_of_scope"})
+              for i, q in enumerate(["Who won the 2018 World Cup?", "What is the capital of Australia?"])]
+    qfile.write_text("\n".join(lines))
+    questions = load_questions([qfile])
+    shipped = engine.model
+    report = cross_validate(engine, questions, 2)
+    assert engine.model is shipped  # the engine is left as it was
+    assert len(report["thresholds"]) == 2 and report["folds"] == 2
+    m = report["metrics"]["guidepost"]
+    assert m["questions"] == 6 and "answer_has_evidence" in m and 0 <= m["answer_has_evidence"] <= 1
+    assert [r["id"] for r in report["results"]] == ["a1", "a2", "a3", "a4", "o0", "o1"]
+    assert "operating point" in tradeoff_table(report)
+
+    model = fit_model(engine, gather(engine, questions))
+    model.save(tmp_path / "m.json")
+    again = Model.load(tmp_path / "m.json")
+    assert again.ranker.weights == model.ranker.weights and 0.05 <= again.abstainer.threshold <= 0.95

@@ -81,3 +81,14 @@ def test_link_only_and_rule_only_chunks_are_dropped(chunker: Chunker):
     assert substantive("Pick three squares in a row.")
     doc = Document(None, "T", [Section("https://example.org/a/b/c.pptx", page=1), Section("Real words are here today.", page=2)], source_key="k")
     assert [c.page for c in chunker.chunk(doc)] == [2]
+
+
+def test_a_heading_is_a_block_of_its_own_even_without_a_blank_line():
+    from ingest.chunking import sentence_spans, split_blocks
+
+    text = "## How it works\nThe lighthouse warm-up has each student circle three words.\nThen they pick a column."
+    blocks = [text[a:b] for a, b in split_blocks(text)]
+    assert blocks[0] == "## How it works"
+    assert blocks[1].startswith("The lighthouse warm-up")
+    spans = [text[a:b] for a, b in sentence_spans(text)]
+    assert spans == ["## How it works", "The lighthouse warm-up has each student circle three words.", "Then they pick a column."]

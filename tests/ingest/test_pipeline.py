@@ -262,3 +262,38 @@ def test_kill_9_mid_ingest_then_rerun(settings, encoder, tmp_path: Path):
     want = {(s.title, s.chunks) for s in clean.kb.sources()}
     assert got == want
     assert check["vectors"] == clean.kb.check()["vectors"]
+
+
+def test_every_chunk_stores_a_vector_per_sentence_and_unchanged_chunks_keep_theirs(ingestor: Ingestor, docs: Path):
+    import numpy as np
+
+    ingestor.ingest_paths([docs])
+    chunks = ingestor.kb.catalog.query("SELECT chunk_id, text FROM chunks")
+    sums = ingestor.kb.sentence_sums([c["chunk_id"] for c in chunks])
+    assert set(sums) == {c["chunk_id"] for c in chunks}
+    for c in chunks:
+        units = sums[c["chunk_id"]]
+        assert units and all(0 <= a < b <= len(c["text"]) for a, b, _ in units)
+        # a sentence's vector points the way the whole passage does, more or less: it is read off
+        # the passage's own tokens
+        whole = ingestor.encoder.encode([c["text"]])[0]
+        best = max(float(v @ whole / np.linalg.norm(v)) for _, _, v in units if np.linalg.norm(v) > 0)
+        assert best > 0.5
+
+    path = docs / "fractions.md"
+    path.write_text(path.read_text() + "\n## Exit ticket\n\nPlace 3/4 on a number line and explain why.\n")
+    ingestor.ingest_paths([docs])
+    after = ingestor.kb.catalog.query("SELECT chunk_id FROM chunks")
+    assert set(ingestor.kb.sentence_sums([c["chunk_id"] for c in after])) == {c["chunk_id"] for c in after}
+    orphans = ingestor.kb.catalog.query("SELECT COUNT(*) AS n FROM sentences WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)")
+    assert orphans[0]["n"] == 0
+
+
+def test_acronyms_are_stored_per_document_and_removed_with_it(ingestor: Ingestor, tmp_path: Path):
+    folder = tmp_path / "pd"
+    write_md(folder, "pd.md", "# Training\n\nProfessional development works when professional development is job-embedded.\n")
+    ingestor.ingest_paths([folder])
+    assert ("professional development", 2) in [(p.lower(), w) for p, w in ingestor.kb.alias_candidates("PD")]
+    (folder / "pd.md").unlink()
+    ingestor.ingest_paths([folder])
+    assert ingestor.kb.alias_candidates("PD") == []

@@ -169,7 +169,9 @@ def test_abstention_is_plain_and_helpful() -> None:
     text = all_text(blocks)
     assert "I couldn't find this in the documents I have, so I won't guess." in text
     assert "Ms. Rivera &lt;coach&gt;" in text
-    assert "Exit Ticket Routine" not in text  # no sources under an abstention
+    # no "Sources" under an abstention: the closest material, labelled as not an answer
+    assert "*Sources*" not in text
+    assert text.index("Closest material") < text.index("Exit Ticket Routine")
     assert blocks[-1]["type"] == "actions"
     assert B.answer_text_fallback(a).startswith("I couldn't find this")
 
@@ -276,3 +278,22 @@ def test_tags_modal_fits_slack() -> None:
     assert view["blocks"][2]["element"]["initial_value"] == "5" and "initial_value" not in view["blocks"][3]["element"]
     with pytest.raises(ValueError):
         B.tags_modal(title="t", doc_type=None, grade=None, subject=None, metadata="x" * 3001, types=())
+
+
+def test_markdown_markers_are_shown_as_slacks_and_half_markers_dropped():
+    from bot.slack.blocks import markdown_for_slack
+
+    assert markdown_for_slack("District **design teams** were common") == "District *design teams* were common"
+    assert markdown_for_slack("Set clear goals for the work.** District respondents") == "Set clear goals for the work. District respondents"
+
+
+def test_an_abstention_shows_the_closest_material_labelled_as_such():
+    from bot.engine.types import Answer, Source
+    from bot.slack.blocks import answer_blocks
+
+    src = Source(n=1, title="Grading guide", path="/kb/grading.md", page=None, section="Rubrics",
+                 quote="Grade the evidence, not the squares.", text="Grade the evidence, not the squares.", score=1.0)
+    blocks = answer_blocks(Answer(question="q", text="I couldn't find anything", abstained=True, sources=[src]))
+    text = str(blocks)
+    assert "Closest material" in text and "Grade the evidence, not the squares." in text
+    assert "Sources" not in text

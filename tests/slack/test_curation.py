@@ -330,3 +330,33 @@ def test_the_engine_hears_when_the_index_changes(settings: Settings, fake_slack:
     assert library.add_file(BOARD_ID).status == "unchanged" and watching.changes == 1
     library.remove(added.doc_id)
     assert watching.changes == 2
+
+
+LIGHTHOUSE = (
+    "# Warm-up routine for a spelling choice board\n\n## How it works\n"
+    "The lighthouse warm-up has each student circle three words they misspelled last week and pick "
+    "the choice-board column that practises them."
+)
+
+
+def test_a_coachs_new_file_is_quoted_first_when_a_teacher_asks_about_it(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any, shared: Path
+) -> None:
+    """Issue 8: the file's only paragraph sits on the line under a heading; the answer must quote
+    it as its first point, cited [1], not sentences from the other documents."""
+    from ingest.pipeline import Ingestor
+
+    Ingestor(engine.settings, engine.kb, engine.encoder).ingest_paths([shared / "seeds"])  # distractors
+    share(sender, fake_slack, "F0LIGHT0001", "warm-up.md", LIGHTHOUSE.encode(), "type: choice board",
+          ts="1700002000.000100")  # fmt: skip
+    assert "Added" in result_of(fake_slack).blocks_json
+    engine.index_changed()
+
+    from tests.slack.signing import mention
+
+    sender.event(mention("<@UBOT> What does the lighthouse warm-up have students do?", ts="1700002001.000100"))
+    answer = fake_slack.wait_for("chat.update", count=2, timeout=60)[1]
+    text = answer.params["text"]
+    first = text.splitlines()[0] if "•" not in text else text[text.index("•"):].splitlines()[0]
+    assert "circle three words they misspelled last week" in first and "[1]" in first, text
+    assert "When I pick my own kids up" not in answer.blocks_json

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .models import Chunk, Document
+from .domain import Chunk, Document
 
 CHUNKER_VERSION = "3"
 PREFIX_MAX_TOKENS = 40

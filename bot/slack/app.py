@@ -15,11 +15,11 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from bot.engine.types import AnswerEngine
 from bot.slack.dedupe import SeenSet, dedupe_middleware
-from bot.slack.feedback import FeedbackStore
 from bot.slack.listeners import BotContext, register_listeners
+from ingest.domain import AnswerEngine
 from ingest.settings import Settings
+from ingest.stores import FeedbackStore
 
 log = logging.getLogger("guidepost.slack")
 

@@ -13,12 +13,13 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.types import Answer, Source
+from bot.render import abstention_text
+from ingest.domain import Answer, Source
+from ingest.settings import DEFAULT_HELP_CONTACT
 
 if TYPE_CHECKING:
-    from bot.digest import Digest
-    from bot.slack.library import Added
-    from ingest.store import SourceInfo
+    from ingest.library import Added
+    from ingest.stores import Digest, SourceInfo
 
 # --- Slack's limits --------------------------------------------------------------------------
 MAX_SECTION_TEXT = 3000
@@ -53,6 +54,7 @@ SOURCES_PAGE_SIZE = 10
 DIGEST_SHOWN = 20  # saved answers shown by `/guidepost digest` (the export has them all)
 
 PLACEHOLDER_TEXT = "Searching the knowledge base…"
+SLACK_HOW_TO_ADD = "coaches can add documents with `/guidepost add`"  # named when there is no answer
 ERROR_TEXT = "Sorry, something went wrong on my side while answering."
 
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
@@ -151,23 +153,12 @@ def _safe_url(url: str) -> str | None:
     return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
 
 
-def source_location(source: Source) -> str:
-    """'p. 3 · Unit 2 › Exit tickets': the page or slide, then the section when there is one."""
-    parts: list[str] = []
-    if source.page:
-        parts.append(f"p. {source.page}")
-    elif source.slide:
-        parts.append(f"slide {source.slide}")
-    if source.section:
-        parts.append(source.section)
-    return " · ".join(parts)
-
-
 def source_text(source: Source) -> str:
     """The mrkdwn for one numbered source: title and location, the quoted line, a link."""
     title = escape_mrkdwn(_one_line(source.title) or "Untitled document")
     line = f"*[{source.n}]* *{truncate(title, 300)}*"
-    location = source_location(source)
+    # 'p. 3 · Unit 2 › Exit tickets': the page or slide, then the section when there is one
+    location = " · ".join(p for p in (source.page_or_slide, source.section) if p)
     if location:
         line += " — " + truncate(escape_mrkdwn(_one_line(location)), 300)
     lines = [line]
@@ -181,12 +172,6 @@ def source_text(source: Source) -> str:
         path = (source.path or source.url or "").replace("`", "'")
         lines.append("`" + truncate(escape_mrkdwn(_one_line(path)), 500) + "`")
     return truncate("\n".join(lines), MAX_SECTION_TEXT)
-
-
-def shown_sources(answer: Answer) -> list[Source]:
-    """The sources the answer cites, or all of them when it cites none by number."""
-    cited = answer.cited()
-    return cited or list(answer.sources)
 
 
 # --- whole messages --------------------------------------------------------------------------
@@ -236,7 +221,7 @@ def answer_blocks(
     answer: Answer,
     *,
     answer_id: str | None = None,
-    help_contact: str = "your instructional coach",
+    help_contact: str = DEFAULT_HELP_CONTACT,
     shareable: bool = False,
     show_question: bool = False,
     shared_by: str | None = None,
@@ -278,7 +263,7 @@ def answer_blocks(
     if actions:
         tail.append(actions)
 
-    sources = shown_sources(answer)
+    sources = answer.shown_sources()
     if sources:
         blocks.append(context("*Sources*"))
         room = MAX_BLOCKS - len(blocks) - len(tail)
@@ -313,7 +298,7 @@ def abstention_blocks(
     answer: Answer,
     *,
     answer_id: str | None = None,
-    help_contact: str = "your instructional coach",
+    help_contact: str = DEFAULT_HELP_CONTACT,
     shareable: bool = False,
     show_question: bool = False,
     extra_actions: Sequence[dict[str, Any]] = (),
@@ -321,8 +306,7 @@ def abstention_blocks(
 ) -> list[dict[str, Any]]:
     """A plain, helpful "I don't know": no guess, no sources, a next step."""
     blocks = _question_blocks(answer, show_question=show_question, shared_by=None)
-    said = answer.text.strip()
-    lead = escape_mrkdwn(said) if said else "I couldn't find this in the documents I have, so I won't guess."
+    lead = escape_mrkdwn(abstention_lead(answer, help_contact=help_contact, scoped=scope is not None))
     blocks.append(section(truncate(lead, MAX_SECTION_TEXT)))
     blocks.append(
         context(
@@ -339,13 +323,27 @@ def abstention_blocks(
     return blocks
 
 
-def answer_text_fallback(answer: Answer) -> str:
+def abstention_lead(answer: Answer, *, help_contact: str, scoped: bool = False) -> str:
+    """Why there is no answer (plain text): the engine's reason in Slack's words, or the
+    answer's own words when it has them."""
+    said = answer.text.strip()
+    if said:
+        return said
+    if answer.abstention is None:
+        return "I couldn't find this in the documents I have, so I won't guess."
+    return abstention_text(answer.abstention, help_contact=help_contact, how_to_add=SLACK_HOW_TO_ADD, scoped=scoped)
+
+
+def answer_text_fallback(answer: Answer, *, help_contact: str = DEFAULT_HELP_CONTACT, scoped: bool = False) -> str:
     """The top-level `text` sent with the blocks (notifications, screen readers, old clients)."""
     if answer.abstained:
-        said = answer.text.strip() or "I couldn't find this in the documents I have."
+        if answer.text.strip() or answer.abstention:
+            said = abstention_lead(answer, help_contact=help_contact, scoped=scoped)
+        else:
+            said = "I couldn't find this in the documents I have."
         return truncate(escape_mrkdwn(_one_line(said)), MAX_FALLBACK_CHARS)
     text = truncate(escape_mrkdwn(answer.text.strip()), MAX_FALLBACK_CHARS)
-    sources = shown_sources(answer)
+    sources = answer.shown_sources()
     if sources:
         names = "; ".join(
             f"[{s.n}] {escape_mrkdwn(_one_line(s.title))}" + (f" ({escape_mrkdwn(s.location)})" if s.location else "")
@@ -365,7 +363,7 @@ def placeholder_blocks(question: str = "") -> list[dict[str, Any]]:
     return [context(text)]
 
 
-def error_blocks(message: str | None = None, *, help_contact: str = "your instructional coach") -> list[dict[str, Any]]:
+def error_blocks(message: str | None = None, *, help_contact: str = DEFAULT_HELP_CONTACT) -> list[dict[str, Any]]:
     """A short, honest failure reply. `message` is a readable sentence (a GuidepostError);
     without one the reply says the failure was ours and has been logged."""
     if message:
@@ -411,7 +409,7 @@ def planning_help_text(command: str = "/guidepost") -> str:
     )
 
 
-def help_blocks(*, help_contact: str = "your instructional coach", command: str = "/guidepost") -> list[dict[str, Any]]:
+def help_blocks(*, help_contact: str = DEFAULT_HELP_CONTACT, command: str = "/guidepost") -> list[dict[str, Any]]:
     """How to ask, shown for `/guidepost help`, an empty mention, or an empty DM."""
     return [
         header("Guidepost — how to ask"),
@@ -598,7 +596,7 @@ def sources_blocks(docs: Sequence[SourceInfo], *, page: int, total: int, page_si
 def _source_names(answer: Answer, limit: int = 600) -> str:
     names = "; ".join(
         f"[{s.n}] {escape_mrkdwn(_one_line(s.title))}" + (f" ({escape_mrkdwn(_one_line(s.location))})" if s.location else "")
-        for s in shown_sources(answer)
+        for s in answer.shown_sources()
     )
     return truncate(names, limit)
 

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.slack.blocks import PLACEHOLDER_TEXT
 
 if TYPE_CHECKING:
-    from bot.slack.feedback import FeedbackStore
+    from ingest.stores import FeedbackStore
 
 MAX_HISTORY_TURNS = 12
 MAX_TURN_CHARS = 2000

@@ -7,15 +7,15 @@ it last changed), how to ask, and — for coaches — how to add and manage reso
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.slack import blocks as B
-from ingest.models import DOC_TYPES
+from ingest.domain import DOC_TYPES
 
 if TYPE_CHECKING:
     from bot.slack.listeners.answering import BotContext
-    from ingest.store import SourceInfo
+    from ingest.stores import IndexStats, SourceInfo
 
 log = logging.getLogger("guidepost.slack")
 
@@ -24,33 +24,33 @@ LATEST = 5
 
 def home_view(
     *,
-    stats: Mapping[str, Any] | None,
+    stats: IndexStats | None,
     latest: Sequence[SourceInfo],
     is_coach: bool,
     help_contact: str,
     command: str = "/guidepost",
 ) -> dict[str, Any]:
-    """The Home tab. `stats` is `KnowledgeBase.stats()`, or None when the index could not be
+    """The Home tab. `stats` is `Library.stats()`, or None when the index could not be
     read (the tab still shows how to ask)."""
     cmd = B.escape_mrkdwn(command)
     contact = B.truncate(B.escape_mrkdwn(help_contact), 200)
     blocks: list[dict[str, Any]] = [B.header("Guidepost")]
     if stats is None:
         status = ":warning: I can't read the knowledge base right now; please look again in a minute."
-    elif not stats.get("documents"):
+    elif not stats.documents:
         status = "Nothing is indexed yet: " + ("add the first document (see below)." if is_coach
                                                else f"{contact} can add documents.")  # fmt: skip
     else:
-        docs, chunks = stats["documents"], stats.get("chunks", 0)
-        by_type: Mapping[str, int] = stats.get("by_type") or {}
+        docs, chunks = stats.documents, stats.chunks
+        by_type = stats.by_type
         order = sorted(by_type, key=lambda t: (-by_type[t], t))  # most documents first
         kinds = "\n".join(f"• {B.escape_mrkdwn(B.type_label(t)).capitalize()}: {by_type[t]}" for t in order)
         status = (
             f"*{docs}* document{'s' if docs != 1 else ''} ({chunks} passage{'s' if chunks != 1 else ''}), last updated "
-            f"{B.slack_date(stats.get('last_updated'), '{date_short_pretty} at {time}')}.\n{kinds}"
+            f"{B.slack_date(stats.last_updated, '{date_short_pretty} at {time}')}.\n{kinds}"
         )
     blocks.append(B.section("*Knowledge base*\n" + status))
-    if stats and stats.get("documents") and latest:
+    if stats and stats.documents and latest:
         lines = [
             f"• {B.doc_link(d.title, d.url)} — {B.tags_text(d.type, d.grade, d.subject)} · added {B.slack_date(d.added_at)}"
             for d in latest[:LATEST]
@@ -87,7 +87,7 @@ def home_view(
 
 def publish_home(ctx: BotContext, user: str) -> None:
     """Build and publish `user`'s Home tab; failures are logged (the tab keeps its last view)."""
-    stats: Mapping[str, Any] | None
+    stats: IndexStats | None
     try:
         stats = ctx.library.stats()
         latest = ctx.library.sources()[:LATEST]

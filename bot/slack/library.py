@@ -25,15 +25,15 @@ from urllib.parse import urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.engine.types import AnswerEngine
+from ingest.domain import AnswerEngine, Tags
 from ingest.errors import GuidepostError
+from ingest.library import UNEXPECTED_ADD, Added, Upload
+from ingest.library import Library as IndexLibrary
 from ingest.loaders import human_size
-from ingest.models import Tags
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
-    from ingest.pipeline import Ingestor
-    from ingest.store import KnowledgeBase, SourceInfo
+    from ingest.stores import IndexStats, SourceInfo
 
 log = logging.getLogger("guidepost.slack")
 
@@ -53,24 +53,6 @@ _FILE_ERRORS = {
 
 class FileFetchError(GuidepostError):
     """A Slack file could not be fetched; the message says why."""
-
-
-@dataclass
-class Added:
-    """What happened to one file."""
-
-    name: str  # the file's name in Slack
-    status: str  # indexed | updated | unchanged | failed
-    title: str = ""
-    doc_id: str = ""
-    chunks: int = 0
-    tags: Tags = Tags()
-    reason: str = ""  # when failed
-    url: str | None = None  # the file's permalink
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
 
 
 def source_key(file_id: str) -> str:
@@ -94,60 +76,39 @@ def stored_tags(info: SourceInfo) -> Tags:
 
 
 class Library:
-    """Coach actions on the knowledge base. Thread-safe: writes are serialised."""
+    """Coach actions on the knowledge base, through the one library service."""
 
     def __init__(self, settings: Settings, client: WebClient, engine: AnswerEngine) -> None:
         self.settings = settings
         self.client = client
         self.engine = engine
-        self._lock = threading.Lock()  # building the kb / ingestor
-        self._write = threading.Lock()  # one index write at a time
-        self._kb: KnowledgeBase | None = None
-        self._ingestor: Ingestor | None = None
-
-    # --- the shared index --------------------------------------------------------------------
+        self._lock = threading.Lock()
+        self._index: IndexLibrary | None = None
 
     @property
-    def kb(self) -> KnowledgeBase:
-        """The engine's knowledge base (the one questions are answered from)."""
+    def index(self) -> IndexLibrary:
+        """The engine's knowledge base and encoder (one index, shared), or the data dir's own."""
         with self._lock:
-            if self._kb is None:
-                kb = getattr(self.engine, "kb", None)
-                if kb is None:  # an engine without one (a test fake): the data dir's own
-                    from ingest.store import KnowledgeBase
-
-                    kb = KnowledgeBase(self.settings)
-                self._kb = kb
-            return self._kb
+            if self._index is None:
+                self._index = IndexLibrary(self.settings, getattr(self.engine, "kb", None), getattr(self.engine, "encoder", None))
+                self._index.subscribe(self.engine.index_changed)
+            return self._index
 
     @property
-    def ingestor(self) -> Ingestor:
-        kb = self.kb
-        with self._lock:
-            if self._ingestor is None:
-                from ingest.pipeline import Ingestor
-
-                encoder = getattr(self.engine, "encoder", None)
-                if encoder is None:
-                    from ingest.embeddings import Encoder
-
-                    encoder = Encoder.from_settings(self.settings)
-                self._ingestor = Ingestor(self.settings, kb, encoder)
-            return self._ingestor
-
-    # --- reading -----------------------------------------------------------------------------
+    def kb(self):
+        return self.index.kb
 
     def sources(self) -> list[SourceInfo]:
-        return self.kb.sources()
+        return self.index.sources()
 
-    def stats(self) -> dict[str, Any]:
-        return self.kb.stats()
+    def stats(self) -> IndexStats:
+        return self.index.stats()
 
     def find(self, ref: str) -> SourceInfo:
-        """A document by id (or unique id prefix); raises SourceNotFound."""
-        return self.kb.find(ref)
+        return self.index.find(ref)
 
-    # --- adding ------------------------------------------------------------------------------
+    def remove(self, ref: str) -> SourceInfo:
+        return self.index.remove(ref)
 
     def add_file(self, file_id: str, *, tags: Tags | None = None, user: str | None = None,
                  channel: str | None = None) -> Added:  # fmt: skip
@@ -159,24 +120,21 @@ class Library:
             name = info.get("name") or info.get("title") or file_id
             self.check(info)
             data = self.download(info)
-            key = source_key(file_id)
-            before = self._existing(key)
-            given = tags or Tags()
-            if before is not None:
-                given = given.merged_over(stored_tags(before))
-            return self._index(info, data, given, user=user, channel=channel, existed=before is not None)
         except GuidepostError as e:
-            return Added(name, "failed", reason=str(e))
+            return Added.failed(name, str(e))
         except Exception:
             log.exception("could not add Slack file %s", file_id)
-            return Added(name, "failed", reason="Something went wrong on my side while adding it. It has been logged.")
+            return Added.failed(name, UNEXPECTED_ADD)
+        before = self.index.existing(source_key(file_id))
+        given = tags or Tags()
+        if before is not None:
+            given = given.merged_over(stored_tags(before))
+        return self.index.add(_upload(info, data, given, user=user, channel=channel), given)
 
     def retag(self, doc_id: str, tags: Tags, *, user: str | None = None) -> Added:
         """Index a document that came from Slack again, with exactly `tags`."""
-        name = doc_id
-        try:
-            doc = self.find(doc_id)
-            name = doc.title
+
+        def fetch(doc: SourceInfo) -> Upload:
             file_id = slack_file_id(doc)
             if file_id is None:
                 raise FileFetchError(
@@ -186,62 +144,10 @@ class Library:
             self.check(info)
             data = self.download(info)
             slack = (doc.extra or {}).get("slack") or {}
-            return self._index(info, data, tags, user=slack.get("added_by") or user, channel=slack.get("channel"),
-                               existed=True, retagged_by=user)  # fmt: skip
-        except GuidepostError as e:
-            return Added(name, "failed", reason=str(e))
-        except Exception:
-            log.exception("could not re-tag %s", doc_id)
-            return Added(name, "failed", reason="Something went wrong on my side while saving the tags. It has been logged.")
+            return _upload(info, data, tags, user=slack.get("added_by") or user, channel=slack.get("channel"),
+                           retagged_by=user)  # fmt: skip
 
-    def remove(self, ref: str) -> SourceInfo:
-        """Remove a document; raises SourceNotFound."""
-        with self._write:
-            doc = self.find(ref)
-            self.kb.remove(doc.id)
-        self._changed()
-        return doc
-
-    def _changed(self) -> None:
-        """Tell the engine the index changed, if it wants to know (to drop cached statistics)."""
-        hook = getattr(self.engine, "index_changed", None)
-        if callable(hook):
-            try:
-                hook()
-            except Exception:
-                log.exception("the engine's index_changed hook failed")
-
-    def _existing(self, key: str) -> SourceInfo | None:
-        if self.kb.version_of(key) is None:
-            return None
-        return self.kb.find(key)
-
-    def _index(self, info: dict[str, Any], data: bytes, tags: Tags, *, user: str | None, channel: str | None,
-               existed: bool, retagged_by: str | None = None) -> Added:  # fmt: skip
-        name = info.get("name") or info["id"]
-        permalink = info.get("permalink")
-        slack: dict[str, Any] = {
-            "file_id": info["id"],
-            "name": name,
-            "added_by": user,
-            "channel": channel,
-            "permalink": permalink,
-            "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject},
-        }
-        if retagged_by:
-            slack["tagged_by"] = retagged_by
-        with self._write:
-            result = self.ingestor.ingest_bytes(
-                data, name, source_key=source_key(info["id"]), tags=tags, url=permalink, extra={"slack": slack}
-            )
-        status = result["status"]
-        if status == "indexed":
-            self._changed()
-            if existed:
-                status = "updated"
-        doc = self.kb.find(result["id"])
-        shown = Tags(doc.type, doc.grade or None, doc.subject or None)  # with the file's own tags
-        return Added(name, status, result["title"], result["id"], result["chunks"], shown, url=permalink)
+        return self.index.retag(doc_id, tags, fetch)
 
     # --- Slack files -------------------------------------------------------------------------
 
@@ -312,6 +218,23 @@ class Library:
                 f"Slack sent a sign-in page instead of {name}: the app needs the files:read permission."
             )
         return b"".join(chunks)
+
+
+def _upload(info: dict[str, Any], data: bytes, tags: Tags, *, user: str | None, channel: str | None,
+            retagged_by: str | None = None) -> Upload:  # fmt: skip
+    name = info.get("name") or info["id"]
+    permalink = info.get("permalink")
+    slack: dict[str, Any] = {
+        "file_id": info["id"],
+        "name": name,
+        "added_by": user,
+        "channel": channel,
+        "permalink": permalink,
+        "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject},
+    }
+    if retagged_by:
+        slack["tagged_by"] = retagged_by
+    return Upload(data, name, source_key(info["id"]), url=permalink, extra={"slack": slack})
 
 
 def _host(url: str) -> str:

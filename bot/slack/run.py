@@ -22,7 +22,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.engine.types import AnswerEngine
+from ingest.domain import AnswerEngine
 from ingest.errors import GuidepostError
 from ingest.settings import Settings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from bot.slack.blocks import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
-from bot.slack.feedback import export_feedback
 from ingest.settings import Settings
+from ingest.stores.feedback import export_feedback
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import SlackSender, block_action, mention
 from tests.slack.test_events import answer_id_of

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot.engine.types import Answer, Source
 from bot.slack import blocks as B
+from ingest.domain import Answer, Source
 from tests.slack.fake_engine import BOARD, EVIL, EVIL_TEXT, GUIDE, UNCITED
 
 
@@ -224,7 +224,7 @@ def test_abstention_in_a_scoped_channel_says_so() -> None:
 
 
 def test_digest_summary_stays_within_limits_and_escapes() -> None:
-    from bot.digest import Digest, DigestEntry
+    from ingest.stores import Digest, DigestEntry
 
     long = answer(text=EVIL_TEXT * 200, sources=[EVIL])
     entries = [DigestEntry(f"a{i}", replace(long, question=f"Q{i} <!channel> " + "x" * 5000), "U1",
@@ -252,8 +252,8 @@ def test_sources_list_escapes_titles_and_pages() -> None:
 
 
 def test_added_blocks_escape_names_and_reasons() -> None:
-    from bot.slack.library import Added
-    from ingest.models import Tags
+    from ingest.domain import Tags
+    from ingest.library import Added
 
     results = [
         Added("<!here>.pdf", "failed", reason="<!here>.pdf is encrypted"),
@@ -276,3 +276,11 @@ def test_tags_modal_fits_slack() -> None:
     assert view["blocks"][2]["element"]["initial_value"] == "5" and "initial_value" not in view["blocks"][3]["element"]
     with pytest.raises(ValueError):
         B.tags_modal(title="t", doc_type=None, grade=None, subject=None, metadata="x" * 3001, types=())
+
+
+@pytest.mark.parametrize("reason", ["empty_index", "no_support"])
+def test_an_abstention_reason_is_worded_for_slack(reason: str) -> None:
+    a = Answer(question="q", text="", abstained=True, abstention=reason)  # type: ignore[arg-type]
+    text = all_text(B.answer_blocks(a, help_contact="Ms. R")) + B.answer_text_fallback(a, help_contact="Ms. R")
+    assert "ask Ms. R" in text.replace("Ask", "ask") and "coaches can add documents with `/guidepost add`" in text
+    assert "guidepost ingest" not in text  # a command line is no use to a teacher in Slack

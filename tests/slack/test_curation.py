@@ -27,7 +27,7 @@ DM = "D0COACH"
 def engine(settings: Settings, encoder: Any) -> Any:
     """The real engine over a real knowledge base in the test's data dir."""
     from bot.engine.answer import Engine
-    from ingest.store import KnowledgeBase
+    from ingest.stores import KnowledgeBase
 
     return Engine(settings, KnowledgeBase(settings), encoder)
 

@@ -3,12 +3,9 @@ Markdown with citations intact, clear), stored in the data dir so they survive r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from bot.digest import DigestStore, digest_markdown
-from bot.engine.types import Answer
 from bot.slack import blocks as B
 from ingest.settings import Settings
+from ingest.stores import DigestStore
 from tests.slack.fake_engine import BOARD, GUIDE, UNCITED
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.signing import SlackSender, block_action, mention
@@ -136,40 +133,3 @@ def test_export_button_under_the_digest(sender: SlackSender, fake_slack: FakeSla
     fake_slack.wait_for("files.completeUploadExternal")
     done = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "btn")[0]
     assert "Uploaded" in done.params["text"] and done.params["replace_original"] is False
-
-
-# --- the store and the Markdown, without Slack -----------------------------------------------
-
-
-def answer(q: str) -> Answer:
-    return Answer(question=q, text="Five minutes [1]; row two [2].", abstained=False, sources=[GUIDE, BOARD, UNCITED])
-
-
-def test_store_keeps_digests_per_channel_and_archives_on_clear(tmp_path) -> None:
-    store = DigestStore(tmp_path)
-    assert store.current("C1").entries == [] and store.clear("C1") == 0
-    assert store.add("C1", "a1", answer("q1"), saved_by="U1") == (True, 1)
-    assert store.add("C1", "a2", answer("q2"), saved_by="U2") == (True, 2)
-    assert store.add("C1", "a1", answer("q1")) == (False, 2)
-    assert store.add("C2", "a1", answer("q1")) == (True, 1)
-
-    reopened = DigestStore(tmp_path)  # a restart
-    d = reopened.current("C1")
-    assert [e.answer_id for e in d.entries] == ["a1", "a2"] and d.number == 1 and d.started_at
-    assert d.entries[0].answer.sources[0] == GUIDE  # every field of every source kept
-    assert reopened.clear("C1") == 2
-    assert reopened.current("C1").entries == [] and reopened.current("C1").number == 2
-    assert reopened.add("C1", "a1", answer("q1")) == (True, 1)  # a new digest may hold it again
-    assert len(reopened.current("C2").entries) == 1
-
-
-def test_markdown_numbers_citations_as_the_answer_does(tmp_path) -> None:
-    store = DigestStore(tmp_path)
-    only_second = Answer(question="Early finishers?", text="Row two [2].", abstained=False, sources=[GUIDE, BOARD])
-    store.add("C1", "a1", only_second, saved_by="U1")
-    md = digest_markdown(store.current("C1"), title="Planning notes — #g5", names={"U1": "Ana"},
-                         exported_at=datetime(2024, 5, 1, 12, 0, tzinfo=UTC))  # fmt: skip
-    assert md.startswith("# Planning notes — #g5\n\n_1 saved answer · started ")
-    assert "exported 2024-05-01 12:00 UTC_" in md and "_Saved by Ana on " in md
-    assert "## 1. Early finishers?" in md and "Row two [2]." in md
-    assert "- [2] **Grade 5 Fractions Choice Board**" in md and "[1]" not in md.split("Row two [2].")[1]

@@ -7,7 +7,7 @@ import json
 import time
 
 from bot.slack.home import home_view
-from ingest.store import SourceInfo
+from ingest.stores import IndexStats, SourceInfo
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import COACH, TEACHER, SlackSender
 
@@ -45,8 +45,8 @@ def doc(i: int) -> SourceInfo:
 
 
 def test_home_view_respects_slack_limits_with_a_big_knowledge_base() -> None:
-    stats = {"documents": 5000, "chunks": 90000, "last_updated": time.time(),
-             "by_type": {"guide": 4000, "report": 900, "weird_type": 100}}  # fmt: skip
+    stats = IndexStats(documents=5000, chunks=90000, last_updated=time.time(),
+                       by_type={"guide": 4000, "report": 900, "weird_type": 100})
     view = home_view(stats=stats, latest=[doc(i) for i in range(50)], is_coach=True, help_contact="x" * 500)
     assert len(view["blocks"]) <= 100
     for b in view["blocks"]:

@@ -8,10 +8,9 @@ import logging
 
 import pytest
 
-from bot.engine.types import Filters
-from bot.slack.scope import ChannelScopes
-from bot.slack.tags import Scope
+from ingest.domain import Filters, Scope
 from ingest.settings import Settings
+from ingest.stores import ChannelScopes
 from tests.slack.fake_engine import FakeEngine
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import COACH, SlackSender, mention
@@ -87,16 +86,3 @@ def test_the_config_file_can_be_edited_by_hand(
     assert engine.calls[0][1] == Filters(types=("guide",))
     assert engine.calls[1][1] is None  # a bad entry leaves its channel unscoped, and says why in the log
     assert "ignoring the scope of C0BAD" in caplog.text and "ignoring the scope of C0ODD" in caplog.text
-
-
-def test_scope_store_round_trip_and_reload(tmp_path) -> None:
-    a, b = ChannelScopes(tmp_path), ChannelScopes(tmp_path)
-    assert a.get("C1") is None and a.filters_for("C1") is None and a.filters_for(None) is None
-    a.set("C1", Scope(("guide",), ("math",)))
-    assert b.filters_for("C1") == Filters(types=("guide",), subjects=("math",))  # another reader sees it
-    b.set("C2", Scope(subjects=("science",)))
-    assert set(a.all()) == {"C1", "C2"}
-    assert a.clear("C1") and not a.clear("C1")
-    assert b.get("C1") is None and b.get("C2") == Scope(subjects=("science",))
-    (tmp_path / "channel_scopes.json").write_text("{not json")
-    assert a.get("C2") is None  # an unreadable file scopes nothing (and is logged)

@@ -48,6 +48,7 @@ def handle_share(ctx: BotContext, body: dict[str, Any]) -> None:
         reply_privately(ctx, body, "Sorry, that answer can no longer be shared. Please ask again.")
         return
     channel = (body.get("channel") or {}).get("id") or stored.channel
+    scope = scope_label(ctx.filters_for(channel))
     blocks = B.answer_blocks(
         stored.answer,
         answer_id=stored.id,
@@ -55,12 +56,12 @@ def handle_share(ctx: BotContext, body: dict[str, Any]) -> None:
         show_question=True,
         shared_by=user,
         extra_actions=answer_extras(stored.answer, stored.id),
-        scope=scope_label(ctx.filters_for(channel)),
+        scope=scope,
     )
     shared: dict[str, Any] = {
         "response_type": "in_channel",
         "replace_original": False,
-        "text": B.answer_text_fallback(stored.answer),
+        "text": B.answer_text_fallback(stored.answer, help_contact=ctx.help_contact, scoped=scope is not None),
         "blocks": blocks,
         "unfurl_links": False,
         "unfurl_media": False,

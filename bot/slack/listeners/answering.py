@@ -20,18 +20,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.digest import DigestStore
-from bot.engine.types import Answer, AnswerEngine, Filters
 from bot.slack import blocks as B
 from bot.slack.coaches import Coaches
 from bot.slack.conversation import thread_history
 from bot.slack.dedupe import SeenSet
-from bot.slack.feedback import FeedbackStore
 from bot.slack.library import Library
-from bot.slack.scope import ChannelScopes
-from bot.slack.tags import Scope
+from ingest.domain import Answer, AnswerEngine, Filters, Scope
 from ingest.errors import GuidepostError
 from ingest.settings import Settings
+from ingest.stores import ChannelScopes, DigestStore, FeedbackStore
 
 log = logging.getLogger("guidepost.slack")
 
@@ -256,7 +253,9 @@ def _answer(
         log.exception("could not store the answer; posting it without feedback buttons")
         answer_id = None
     try:
-        return Rendered(B.answer_text_fallback(answer), render(answer, answer_id, scope_label(filters)), answer, answer_id)
+        scope = scope_label(filters)
+        fallback = B.answer_text_fallback(answer, help_contact=ctx.help_contact, scoped=scope is not None)
+        return Rendered(fallback, render(answer, answer_id, scope), answer, answer_id)
     except Exception:
         log.exception("could not render the answer to %r", question[:200])
         return Rendered(B.error_text(), B.error_blocks(help_contact=ctx.help_contact))

@@ -24,7 +24,6 @@ from slack_sdk.errors import SlackApiError
 from bot.slack import blocks as B
 from bot.slack.coaches import refusal
 from bot.slack.conversation import clean_text, is_chatter
-from bot.slack.library import Added
 from bot.slack.listeners.answering import (
     BotContext,
     BotIdentity,
@@ -34,9 +33,10 @@ from bot.slack.listeners.answering import (
     post_response,
     reply_privately,
 )
-from bot.slack.tags import Scope, file_refs, has_tags, parse_scope, parse_tags
+from bot.slack.tags import file_refs, has_tags, parse_scope, parse_tags
+from ingest.domain import DOC_TYPES, Scope, Tags, normalize_subject, normalize_type, parse_grade
 from ingest.errors import GuidepostError, InvalidTags, SourceNotFound
-from ingest.models import DOC_TYPES, Tags, normalize_subject, normalize_type, parse_grade
+from ingest.library import Added
 
 log = logging.getLogger("guidepost.slack")
 

@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot.digest import digest_markdown
+from bot.render import digest_markdown
 from bot.slack import blocks as B
 from bot.slack.listeners.answering import BotContext, reply_privately
 

@@ -10,6 +10,10 @@ editable by hand (the file is re-read when it changes, no restart needed):
 
 Keys are channel ids (in Slack: channel name → "View channel details" → the id at the bottom).
 A channel with a bad entry is logged and left unscoped.
+
+Unlike the other stores this one stays a JSON file: whoever runs Guidepost may edit it by hand
+(the README says so), which a SQLite table would take away. It sits behind the same kind of
+interface (`get`, `set`, `clear`, `all`), so moving it into SQLite later changes nothing else.
 """
 
 from __future__ import annotations
@@ -22,11 +26,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot.engine.types import Filters
-from bot.slack.tags import Scope
-from ingest.errors import GuidepostError
+from ..domain import Filters, Scope
+from ..errors import GuidepostError
 
-log = logging.getLogger("guidepost.slack")
+log = logging.getLogger("guidepost.slack")  # scopes are set from Slack; their log lines go with it
 
 FILENAME = "channel_scopes.json"
 
@@ -48,9 +51,7 @@ class ChannelScopes:
 
     def filters_for(self, channel: str | None) -> Filters | None:
         scope = self.get(channel)
-        if scope is None or scope.is_empty():
-            return None
-        return Filters(types=scope.types, subjects=scope.subjects)
+        return scope.filters() if scope else None
 
     def all(self) -> dict[str, Scope]:
         with self._lock:

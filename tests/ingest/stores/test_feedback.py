@@ -1,11 +1,13 @@
+"""Answers the bot posted and the votes on them (`data_dir/feedback.sqlite3`)."""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 
-from bot.engine.types import Answer
-from bot.slack.feedback import FILENAME, FeedbackStore, export_feedback
+from ingest.domain import Answer
+from ingest.stores.feedback import FILENAME, FeedbackStore, export_feedback
 from tests.slack.fake_engine import BOARD, GUIDE
 
 

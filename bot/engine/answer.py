@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ingest.domain import Answer, AnswerEngine, Filters, Source
 from ingest.embeddings import Encoder
 from ingest.settings import Settings
-from ingest.store import KnowledgeBase, keyword_terms
+from ingest.stores import KnowledgeBase, keyword_terms
 
 from .retrieval import Hit, Retrieval, Retriever
 from .text import query_stems, section_without_title, sentence_spans, stem, stems, strip_markup_prefix
-from .types import Answer, AnswerEngine, Filters, Source
 
 if TYPE_CHECKING:
     from .llm import LLMWriter
@@ -69,7 +69,7 @@ class Engine(AnswerEngine):
     def warm(self) -> None:
         """Load the model and open the index now rather than on the first question."""
         self.encoder.encode_query("warm up")
-        self.kb.vectors.collection  # noqa: B018 - opens Chroma
+        self.kb.warm()
 
     @property
     def writer(self):
@@ -89,7 +89,7 @@ class Engine(AnswerEngine):
         support = self.support(standalone, retrieval)
         timings = dict(retrieval.timings_ms)
         if not retrieval.hits or support.score < self.min_support:
-            ans = self._abstain(question, filters)
+            ans = self._abstain(question)
         else:
             sources = self.sources(standalone, retrieval.hits)
             ans = None
@@ -209,21 +209,10 @@ class Engine(AnswerEngine):
             points = [(sources[0].quote, sources[0].n)]
         return "\n".join(f"• {sent} [{n}]" for sent, n in points[:MAX_ANSWER_POINTS])
 
-    def _abstain(self, question: str, filters: Filters | None) -> Answer:
-        if self.kb.chunk_count() == 0:
-            text = (
-                "The knowledge base is empty, so there is nothing to answer from yet. "
-                f"Ask {self.settings.help_contact} to add documents (`guidepost ingest PATH`, or "
-                "`/guidepost add` in Slack)."
-            )
-            return Answer(question=question, text=text, abstained=True, sources=[])
-        scope = "" if filters is None or filters.is_empty() else " (in the part of it searched here)"
-        text = (
-            f"I couldn't find anything in the knowledge base{scope} that answers this, so I won't guess. "
-            f"If it should be covered, ask {self.settings.help_contact} to add a resource on it "
-            "(coaches can add documents with `/guidepost add`)."
-        )
-        return Answer(question=question, text=text, abstained=True, sources=[])
+    def _abstain(self, question: str) -> Answer:
+        """No answer, and why (the renderers word it for their readers)."""
+        reason = "empty_index" if self.kb.chunk_count() == 0 else "no_support"
+        return Answer(question=question, text="", abstained=True, sources=[], abstention=reason)
 
 
 

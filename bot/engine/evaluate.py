@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from ingest.domain import Answer
 from ingest.errors import GuidepostError
-from ingest.store import keyword_terms
+from ingest.stores import keyword_terms
 
 from .answer import Engine
-from .types import Answer
 
 EVAL_K = 10
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
@@ -82,7 +82,7 @@ def run_baseline(engine: Engine, q: Question, kind: str) -> Ranked:
     if kind == "dense":
         ids = [cid for cid, _ in engine.retriever.dense(engine.encoder.encode_query(q.question), EVAL_K)]
     elif kind == "bm25":
-        ids = [cid for cid, _ in engine.kb.keyword_search(keyword_terms(q.question), EVAL_K)]
+        ids = [cid for cid, _ in engine.kb.search_keyword(keyword_terms(q.question), EVAL_K)]
     else:
         raise GuidepostError(f"unknown baseline {kind!r}: use dense or bm25")
     chunks = engine.kb.chunks(ids)

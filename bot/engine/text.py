@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from ingest.chunking import split_blocks, split_sentences
-from ingest.store import keyword_terms
+from ingest.stores import keyword_terms
 
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ers", "er", "ed", "es", "ly", "s")

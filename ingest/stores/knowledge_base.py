@@ -147,26 +147,6 @@ class KnowledgeBase:
         """Exact cosine similarity of the stored vectors of `ids` to `embedding`."""
         return self.vectors.similarities(embedding, ids)
 
-    # Transitional: the engine's calls until it uses search_dense / search_keyword.
-    def dense_search(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
-        n = self.vectors.collection.count()
-        if n == 0:
-            return []
-        res = self.vectors.collection.query(query_embeddings=[embedding], n_results=min(k, n), where=where or None,
-                                            include=["distances"])  # fmt: skip
-        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
-
-    def keyword_search(self, terms: Sequence[str], k: int, where_sql: str = "", params: Sequence[Any] = ()) -> list[tuple[str, float]]:
-        if not terms:
-            return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-        sql = f"""SELECT c.chunk_id, -bm25(chunks_fts, 2.0, 1.5, 1.0) AS score
-                  FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                  JOIN documents d ON d.doc_id = c.doc_id
-                  WHERE chunks_fts MATCH ? {where_sql}
-                  ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT ?"""
-        return self.catalog.db.query(sql, [match, *params, k], row=lambda r: (r["chunk_id"], float(r["score"])))
-
     # -- writing ---------------------------------------------------------------------------------
     def write_many(self, versions: Sequence[Version], embed: Callable[[list[str]], np.ndarray]) -> int:
         """Store new versions of documents, following the journal protocol for all of them at

@@ -197,10 +197,14 @@ def eval_cmd(question_files: tuple[Path, ...], baselines: tuple[str, ...], as_js
 def serve(http_mode: bool, port: int, host: str) -> None:
     """Run the Slack bot (Socket Mode unless --http)."""
     logging.getLogger("guidepost").setLevel(logging.INFO)  # "connected" / "listening on"
+    from ingest.library import Library
+
     from .engine import Engine
     from .slack.run import serve as run_bot
 
-    run_bot(_settings(), Engine.from_settings, http=http_mode, port=port, host=host)
+    settings = _settings()
+    library = Library(settings)  # what coaches add in Slack goes into the index the engine answers from
+    run_bot(settings, lambda s: Engine(s, library.kb, library.encoder), library=library, http=http_mode, port=port, host=host)
 
 
 @cli.group()

@@ -2,8 +2,8 @@
 `guidepost sources`) and the Slack bot (coaches sharing files) both go through `Library`, so both
 follow the same rules and the answer engine hears about every change.
 
-    library = Library(settings)                     # its own index, encoder loaded when needed
-    library = Library(settings, kb, encoder)         # the engine's own (the bot: one index)
+    library = Library(settings)                      # the data dir's index; the model loads when needed
+    engine = Engine(settings, library.kb, library.encoder)   # the bot: one index for both
     library.subscribe(engine.index_changed)
     report = library.add_paths([Path("knowledge")], Tags.parse(type="guide"))
     added = library.add(Upload(data, "board.docx", source_key="slack:F1"), Tags.parse(grade="5"))
@@ -73,15 +73,23 @@ class Library:
         self.kb = kb or KnowledgeBase(settings)
         self._encoder = encoder
         self._ingestor: Ingestor | None = None
-        self._build = threading.Lock()
+        self._build = threading.RLock()
         self._write = threading.Lock()  # one index write at a time
         self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder documents are embedded with (its model loads on first use)."""
+        with self._build:
+            if self._encoder is None:
+                self._encoder = Encoder.from_settings(self.settings)
+            return self._encoder
 
     @property
     def ingestor(self) -> Ingestor:
         with self._build:
             if self._ingestor is None:
-                self._ingestor = Ingestor(self.settings, self.kb, self._encoder or Encoder.from_settings(self.settings))
+                self._ingestor = Ingestor(self.settings, self.kb, self.encoder)
             return self._ingestor
 
     def subscribe(self, listener: Callable[[], None]) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.slack.blocks import PLACEHOLDER_TEXT
+from bot.slack.views.answers import PLACEHOLDER_TEXT
 
 if TYPE_CHECKING:
     from ingest.stores import FeedbackStore

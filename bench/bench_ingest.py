@@ -81,7 +81,7 @@ def main() -> None:
     print(f"documents indexed           {docs}")
     print(f"failed                      {len(report.failed)}")
     for f in report.failed:
-        print(f"   {f['path']}: {f['error']}")
+        print(f"   {f.path}: {f.error}")
     print(f"chunks                      {chunks}  (embedded {len(embedded)}: identical texts embed once)")
     print(f"model import and load       {load:.1f} s  (once per process)")
     print(f"first run                   {first:.1f} s  (parsing, chunking, embedding, storing)")

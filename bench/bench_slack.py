@@ -24,9 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-from bot.engine.types import AnswerEngine  # noqa: E402
-from bot.slack.app import ANSWER_WORKERS, bot_context, build_app  # noqa: E402
+from bot.slack.app import bot_context, build_app  # noqa: E402
+from bot.slack.context import ANSWER_WORKERS  # noqa: E402
 from bot.slack.run import make_http_server  # noqa: E402
+from ingest.domain import AnswerEngine  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 from tests.slack.fake_engine import FakeEngine  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402

@@ -72,17 +72,17 @@ def tag_options(f):
 def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
     """Index files and folders (recursively). Unchanged files are skipped; changed ones replaced;
     files deleted from an indexed folder are removed. Exit 1 when some files failed."""
-    from ingest.models import Tags
-    from ingest.pipeline import Ingestor
+    from ingest.domain import Tags
+    from ingest.library import Library
 
     tags = Tags.parse(doc_type, grade, subject)
-    ingestor = Ingestor.from_settings(_settings())
+    library = Library(_settings())
     bar = None
     if not as_json and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, leave=False)
-    report = ingestor.ingest_paths(
+    report = library.add_paths(
         paths,
         tags,
         progress=bar.update if bar else None,
@@ -94,11 +94,11 @@ def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, sub
         _emit_json(report.to_dict())
     else:
         for item in report.indexed:
-            click.echo(f"indexed    {item['path']}  ({item['chunks']} chunks)")
-        for item in report.removed:
-            click.echo(f"removed    {item['path']}")
-        for item in report.failed:
-            click.echo(click.style("failed     ", fg="red") + f"{item['path']}: {item['error']}", err=True)
+            click.echo(f"indexed    {item.path}  ({item.chunks} chunks)")
+        for gone in report.removed:
+            click.echo(f"removed    {gone.path}")
+        for failure in report.failed:
+            click.echo(click.style("failed     ", fg="red") + f"{failure.path}: {failure.error}", err=True)
         click.echo(
             f"{len(report.indexed)} indexed ({report.chunks} chunks), {len(report.unchanged)} unchanged, "
             f"{len(report.failed)} failed"
@@ -118,9 +118,9 @@ def sources() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def sources_list(as_json: bool) -> None:
     """Indexed documents, newest first."""
-    from ingest.store import KnowledgeBase
+    from ingest.library import Library
 
-    items = KnowledgeBase(_settings()).sources()
+    items = Library(_settings()).sources()
     if as_json:
         _emit_json({"sources": [s.to_dict() for s in items]})
         return
@@ -137,11 +137,9 @@ def sources_list(as_json: bool) -> None:
 @click.argument("id_or_path")
 def sources_remove(id_or_path: str) -> None:
     """Remove a document by id (or id prefix) or by path."""
-    from ingest.store import KnowledgeBase
+    from ingest.library import Library
 
-    kb = KnowledgeBase(_settings())
-    info = kb.find(id_or_path)
-    kb.remove(info.id)
+    info = Library(_settings()).remove(id_or_path)
     click.echo(f"removed {info.id}  {info.title}")
 
 
@@ -152,27 +150,24 @@ def sources_remove(id_or_path: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (one object per line for several questions).")
 def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
     """Answer QUESTION(S) from the knowledge base, with numbered citations."""
-    from .engine import Engine, Filters
-    from .render import to_terminal
+    from ingest.domain import Filters, Tags
 
+    from .engine import Engine
+    from .render import answer_json, to_terminal
+
+    Tags.parse(doc_type, grade, subject)  # bad values fail now, with the same messages as tags
     filters = Filters(type=doc_type, grade=grade, subject=subject)
-    sources_filter_check(filters)
-    engine = Engine.from_settings(_settings())
+    settings = _settings()
+    engine = Engine.from_settings(settings)
+    shown = {"help_contact": settings.help_contact, "scoped": not filters.is_empty()}
     for i, q in enumerate(questions):
         ans = engine.answer(q, filters)
         if as_json:
-            click.echo(json.dumps(ans.to_dict(), indent=None if len(questions) > 1 else 2, ensure_ascii=False))
+            click.echo(json.dumps(answer_json(ans, **shown), indent=None if len(questions) > 1 else 2, ensure_ascii=False))
         else:
             if i:
                 click.echo("\n" + "-" * 60 + "\n")
-            click.echo(to_terminal(ans))
-
-
-def sources_filter_check(filters) -> None:
-    """Validate filter values early, with the same messages as tags."""
-    from ingest.models import Tags
-
-    Tags.parse(filters.type, filters.grade, filters.subject)
+            click.echo(to_terminal(ans, **shown))
 
 
 @cli.command("eval")
@@ -229,10 +224,14 @@ def eval_cmd(more_files: tuple[Path, ...], question_files: tuple[Path, ...], bas
 def serve(http_mode: bool, port: int, host: str) -> None:
     """Run the Slack bot (Socket Mode unless --http)."""
     logging.getLogger("guidepost").setLevel(logging.INFO)  # "connected" / "listening on"
+    from ingest.library import Library
+
     from .engine import Engine
     from .slack.run import serve as run_bot
 
-    run_bot(_settings(), Engine.from_settings, http=http_mode, port=port, host=host)
+    settings = _settings()
+    library = Library(settings)  # what coaches add in Slack goes into the index the engine answers from
+    run_bot(settings, lambda s: Engine(s, library.kb, library.encoder), library=library, http=http_mode, port=port, host=host)
 
 
 @cli.group()
@@ -245,7 +244,7 @@ def feedback() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file (default: stdout).")
 def feedback_export(as_csv: bool, output: Path | None) -> None:
     """Export votes with their question, answer and sources, for evaluation."""
-    from .slack.feedback import export_feedback
+    from ingest.stores.feedback import export_feedback
 
     n = export_feedback(output or sys.stdout, "csv" if as_csv else "jsonl", data_dir=_settings().data_dir)
     if output:

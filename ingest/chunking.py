@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .models import Chunk, Document
+from .domain import Chunk, Document
 
 # 4: a heading line is a block of its own; chunks carry their sentence spans (sentence vectors).
 CHUNKER_VERSION = "4"

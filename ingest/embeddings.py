@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import IndexUnavailable
-from .settings import Settings
+from .settings import IndexSettings as Settings
 
 # [CLS] and [SEP] take two of the model's 256 positions.
 SPECIAL_TOKENS = 2

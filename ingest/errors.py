@@ -53,8 +53,4 @@ class SourceNotFound(GuidepostError):
 
 
 class IndexUnavailable(GuidepostError):
-    pass
-
-
-class NoRelevantSources(GuidepostError):
-    pass
+    """The knowledge base or a store in the data dir cannot be opened or written."""

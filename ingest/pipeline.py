@@ -14,20 +14,20 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Literal
 
 import numpy as np
 
 from . import aliases
 from .chunking import CHUNKER_VERSION, Chunker
+from .domain import Chunk, Document, Tags
 from .embeddings import Encoder
 from .errors import FileTooLarge, GuidepostError, IndexUnavailable, NoExtractableText, UnsupportedFile
 from .loaders import is_sidecar, load_bytes, load_file, supported_suffixes
-from .models import Chunk, Document, Tags
-from .settings import Settings
-from .store import KnowledgeBase, Version
+from .settings import IndexSettings
+from .stores import KnowledgeBase, Version
 
 log = logging.getLogger(__name__)
 
@@ -35,26 +35,65 @@ log = logging.getLogger(__name__)
 EMBED_GROUP = 512
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """A file (or upload) stored as a new version."""
+
+    path: str
+    id: str
+    title: str
+    chunks: int
+    type: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A file that could not be indexed, with a reason a person can act on."""
+
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A document whose file is gone from a folder that was ingested again."""
+
+    path: str
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What `ingest_bytes` did with one upload."""
+
+    status: Literal["indexed", "unchanged"]
+    id: str
+    title: str
+    chunks: int
+
+
 @dataclass
 class IngestReport:
-    indexed: list[dict[str, Any]] = field(default_factory=list)
+    indexed: list[Indexed] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-    removed: list[dict[str, str]] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
     seconds: float = 0.0
     embedded: int = 0  # chunks actually sent to the encoder
     embed_seconds: float = 0.0
 
     @property
     def chunks(self) -> int:
-        return sum(d["chunks"] for d in self.indexed)
+        return sum(d.chunks for d in self.indexed)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON `guidepost ingest --json` prints."""
         return {
-            "indexed": self.indexed,
+            "indexed": [asdict(d) for d in self.indexed],
             "unchanged": self.unchanged,
-            "failed": self.failed,
-            "removed": self.removed,
+            "failed": [asdict(f) for f in self.failed],
+            "removed": [asdict(r) for r in self.removed],
             "seconds": round(self.seconds, 3),
         }
 
@@ -69,10 +108,10 @@ class _Prepared:
     aliases: list[aliases.Alias] = field(default_factory=list)
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, str]], list[Path]]:
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failed], list[Path]]:
     """Expand files and folders (recursively). Returns (files, failures, folders)."""
     files: list[Path] = []
-    failed: list[dict[str, str]] = []
+    failed: list[Failed] = []
     folders: list[Path] = []
     supported = set(supported_suffixes())
     for p in paths:
@@ -86,13 +125,13 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, str]], l
                     if name.startswith(".") or is_sidecar(f):
                         continue
                     if f.suffix.lower() not in supported:
-                        failed.append({"path": str(f), "error": str(UnsupportedFile(_unsupported(f)))})
+                        failed.append(Failed(str(f), str(UnsupportedFile(_unsupported(f)))))
                         continue
                     files.append(f)
         elif p.is_file():
             files.append(p)
         else:
-            failed.append({"path": str(p), "error": f"{p}: no such file or folder"})
+            failed.append(Failed(str(p), f"{p}: no such file or folder"))
     unique: dict[Path, Path] = {}
     for f in files:  # a file named twice (or inside a folder also named) is indexed once
         unique.setdefault(f.resolve(), f)
@@ -113,14 +152,14 @@ def _sidecar_bytes(path: Path) -> bytes:
 
 
 class Ingestor:
-    def __init__(self, settings: Settings, kb: KnowledgeBase, encoder: Encoder) -> None:
+    def __init__(self, settings: IndexSettings, kb: KnowledgeBase, encoder: Encoder) -> None:
         self.settings = settings
         self.kb = kb
         self.encoder = encoder
         self.chunker = Chunker(encoder.count_tokens, target_tokens=settings.chunk_tokens, max_tokens=encoder.max_tokens)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Ingestor":
+    def from_settings(cls, settings: IndexSettings) -> Ingestor:
         return cls(settings, KnowledgeBase(settings), Encoder.from_settings(settings))
 
     def version(self, data: bytes, extra: bytes, tags: Tags) -> str:
@@ -149,20 +188,20 @@ class Ingestor:
         return _Prepared(str(path or name), doc, chunks, version, len(data), aliases.extract(doc.text))
 
     def ingest_bytes(self, data: bytes, name: str, *, source_key: str, tags: Tags | None = None,
-                     url: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Index one uploaded file. Returns {"status": "indexed"|"unchanged", "id", "title", "chunks"}.
-        Raises a DocumentError with a readable reason when the file cannot be indexed."""
+                     url: str | None = None, extra: dict[str, Any] | None = None) -> Ingested:
+        """Index one uploaded file. Raises a DocumentError with a readable reason when the file
+        cannot be indexed."""
         prepared = self.prepare(data, name, source_key=source_key, tags=tags or Tags(), url=url)
         if prepared is None:
             info = self.kb.find(source_key)
-            return {"status": "unchanged", "id": info.id, "title": info.title, "chunks": info.chunks}
+            return Ingested("unchanged", info.id, info.title, info.chunks)
         if extra:
             prepared.doc.extra.update(extra)
         report = IngestReport()
         self._write([prepared], report)
         if report.failed:
-            raise IndexUnavailable(report.failed[0]["error"])
-        return {"status": "indexed", "id": prepared.doc.doc_id, "title": prepared.doc.title, "chunks": len(prepared.chunks)}
+            raise IndexUnavailable(report.failed[0].error)
+        return Ingested("indexed", prepared.doc.doc_id, prepared.doc.title, len(prepared.chunks))
 
     # -- many files ----------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
@@ -187,7 +226,7 @@ class Ingestor:
                 continue
             if not warm:  # load the model and open Chroma while the parser works ahead
                 self.encoder.model  # noqa: B018
-                self.kb.vectors.collection  # noqa: B018
+                self.kb.warm()
                 warm = True
             batch.append(item)
             pending += len(item.chunks)
@@ -235,12 +274,12 @@ class Ingestor:
                 item.path = str(f)
             return item
         except GuidepostError as exc:
-            report.failed.append({"path": str(f), "error": str(exc)})
+            report.failed.append(Failed(str(f), str(exc)))
         except OSError as exc:
-            report.failed.append({"path": str(f), "error": f"{f.name}: could not be read ({exc.strerror or exc})"})
+            report.failed.append(Failed(str(f), f"{f.name}: could not be read ({exc.strerror or exc})"))
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
             log.exception("unexpected error while reading %s", f)
-            report.failed.append({"path": str(f), "error": f"{f.name}: unexpected error ({type(exc).__name__}: {exc})"})
+            report.failed.append(Failed(str(f), f"{f.name}: unexpected error ({type(exc).__name__}: {exc})"))
         return None
 
     def _write(self, batch: list[_Prepared], report: IngestReport) -> None:
@@ -263,21 +302,19 @@ class Ingestor:
         try:
             self.kb.write_many([Version(i.doc, i.chunks, i.version, i.size, i.aliases) for i in batch], embed)
         except GuidepostError as exc:
-            report.failed.extend({"path": i.path, "error": str(exc)} for i in batch)
+            report.failed.extend(Failed(i.path, str(exc)) for i in batch)
             return
         except Exception as exc:  # noqa: BLE001 - the journal repairs the index; the batch is reported
             log.exception("storing %d documents failed", len(batch))
-            report.failed.extend({"path": i.path, "error": f"{Path(i.path).name}: could not be stored ({exc})"} for i in batch)
+            report.failed.extend(Failed(i.path, f"{Path(i.path).name}: could not be stored ({exc})") for i in batch)
             return
         for item in batch:
-            report.indexed.append(
-                {"path": item.path, "id": item.doc.doc_id, "title": item.doc.title, "chunks": len(item.chunks),
-                 "type": item.doc.tags.type or "other"}
-            )
+            doc = item.doc
+            report.indexed.append(Indexed(item.path, doc.doc_id, doc.title, len(item.chunks), doc.tags.type or "other"))
 
     def _prune(self, folder: Path, report: IngestReport) -> None:
         """Documents indexed from `folder` whose files are gone are removed."""
         for info in self.kb.sources_under(folder):
             if info.path and not Path(info.path).exists():
                 self.kb.remove(info.id)
-                report.removed.append({"path": info.path, "id": info.id, "title": info.title})
+                report.removed.append(Removed(info.path, info.id, info.title))

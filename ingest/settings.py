@@ -1,6 +1,13 @@
-"""One typed settings object, read from the environment and an optional `.env` file.
+"""Typed settings, read from the environment and an optional `.env` file, split by concern:
 
-Every component receives a `Settings` instance; nothing reads `os.environ` on its own.
+- `IndexSettings`: where the data lives, the vector store, the encoder, chunking, ingest limits;
+- `AnswerSettings`: how answers are made and who teachers are pointed to;
+- `SlackSettings`: Slack's credentials and who the coaches are.
+
+`Settings` is all three at once: the CLI and the bot load it once and hand each component the
+same object, typed as the part it reads (`KnowledgeBase(settings: IndexSettings)`, ...). Nothing
+reads `os.environ` on its own. Variables use the `GUIDEPOST_` prefix, except Slack's own
+(`SLACK_BOT_TOKEN`, ...).
 """
 
 from __future__ import annotations
@@ -11,19 +18,22 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_HELP_CONTACT = "your instructional coach"
+
 
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "guidepost"
 
 
-class Settings(BaseSettings):
-    """Configuration for Guidepost. Environment variables use the `GUIDEPOST_` prefix,
-    except Slack's own variables (`SLACK_BOT_TOKEN`, ...)."""
-
+class _FromEnvironment(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GUIDEPOST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
+
+
+class IndexSettings(_FromEnvironment):
+    """The knowledge base on disk and how documents get into it."""
 
     # --- storage -------------------------------------------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where the index, votes and digests live.")
@@ -48,30 +58,10 @@ class Settings(BaseSettings):
     max_unzipped_mb: float = Field(200.0, gt=0, description="Largest total an Office file (a zip) may inflate to, in MB.")
     max_zip_ratio: float = Field(200.0, gt=1, description="Largest compression ratio allowed inside an Office file.")
 
-    # --- answering -----------------------------------------------------------------------
-    top_k: int = Field(5, ge=1, le=20, description="Sources returned with an answer.")
-    min_support: float | None = Field(
-        None, description="Abstention threshold on the support score; unset = the calibrated default."
-    )
-    llm: str | None = Field(None, description="Chat model as provider:model (e.g. openai:gpt-4o-mini); unset = extractive answers.")
-
-    # --- Slack ---------------------------------------------------------------------------
-    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
-    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
-    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
-    slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
-    coaches: str = Field("", description="Comma-separated Slack user ids allowed to add and remove documents.")
-    coach_group: str | None = Field(None, description="Slack user group id whose members are coaches.")
-    help_contact: str = Field("your instructional coach", description="Who teachers are pointed to when the knowledge base lacks an answer.")
-
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
-
-    @property
-    def coach_ids(self) -> set[str]:
-        return {c.strip() for c in self.coaches.split(",") if c.strip()}
 
     @property
     def max_file_bytes(self) -> int:
@@ -80,3 +70,35 @@ class Settings(BaseSettings):
     @property
     def max_unzipped_bytes(self) -> int:
         return int(self.max_unzipped_mb * 1024 * 1024)
+
+
+class AnswerSettings(_FromEnvironment):
+    """How questions are answered."""
+
+    top_k: int = Field(5, ge=1, le=20, description="Sources returned with an answer.")
+    min_support: float | None = Field(
+        None, description="Abstention threshold on the support score; unset = the calibrated default."
+    )
+    llm: str | None = Field(None, description="Chat model as provider:model (e.g. openai:gpt-4o-mini); unset = extractive answers.")
+    help_contact: str = Field(
+        DEFAULT_HELP_CONTACT, description="Who teachers are pointed to when the knowledge base lacks an answer."
+    )
+
+
+class SlackSettings(_FromEnvironment):
+    """The Slack app's credentials, and who may curate the knowledge base from Slack."""
+
+    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
+    coaches: str = Field("", description="Comma-separated Slack user ids allowed to add and remove documents.")
+    coach_group: str | None = Field(None, description="Slack user group id whose members are coaches.")
+
+    @property
+    def coach_ids(self) -> set[str]:
+        return {c.strip() for c in self.coaches.split(",") if c.strip()}
+
+
+class Settings(IndexSettings, AnswerSettings, SlackSettings):
+    """Every setting: what the CLI and the bot load once."""

@@ -44,7 +44,7 @@ def settings(tmp_path):
 @pytest.fixture
 def ingestor(settings, encoder):
     from ingest.pipeline import Ingestor
-    from ingest.store import KnowledgeBase
+    from ingest.stores import KnowledgeBase
 
     return Ingestor(settings, KnowledgeBase(settings), encoder)
 

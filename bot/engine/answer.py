@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ingest.domain import Answer, AnswerEngine, Filters, Source
 from ingest.embeddings import Encoder
 from ingest.settings import Settings
-from ingest.store import KnowledgeBase, keyword_terms
+from ingest.stores import KnowledgeBase, keyword_terms
 
-from .ranking import ABSTAIN_FEATURES, SENTENCE_FEATURES, Model
+from .ranking import ABSTAIN_FEATURES, Model
 from .retrieval import Hit, Retrieval, Retriever, Unit
 from .text import WORDS, fold_markup, query_stems, section_without_title, stem, stems, strip_markup_prefix
-from .types import Answer, AnswerEngine, Filters, Source
 
 if TYPE_CHECKING:
     from .llm import LLMWriter
@@ -95,7 +95,7 @@ class Engine(AnswerEngine):
     def warm(self) -> None:
         """Load the model and open the index now rather than on the first question."""
         self.encoder.encode_query("warm up")
-        self.kb.vectors.collection  # noqa: B018 - opens Chroma
+        self.kb.warm()
 
     @property
     def writer(self):
@@ -116,7 +116,7 @@ class Engine(AnswerEngine):
         support = self.support(retrieval)
         points = self.answer_points(retrieval) if support >= self.min_support else []
         if not points:
-            ans = self._abstain(question, filters, self.sources(retrieval, retrieval.hits[:CLOSEST]))
+            ans = self._abstain(question, self.sources(retrieval, retrieval.hits[:CLOSEST]))
         else:
             sources = self.sources(retrieval, retrieval.hits)
             ans = None
@@ -266,21 +266,12 @@ class Engine(AnswerEngine):
             lines.append(f"• {src.text[a:b].strip()} [{src.n}]")
         return "\n".join(lines)
 
-    def _abstain(self, question: str, filters: Filters | None, closest: list[Source]) -> Answer:
+    def _abstain(self, question: str, closest: list[Source]) -> Answer:
+        """No answer, and why (the renderers word it for their readers), with the closest
+        material the knowledge base has, so the asker is not left with nothing."""
         if self.kb.chunk_count() == 0:
-            text = (
-                "The knowledge base is empty, so there is nothing to answer from yet. "
-                f"Ask {self.settings.help_contact} to add documents (`guidepost ingest PATH`, or "
-                "`/guidepost add` in Slack)."
-            )
-            return Answer(question=question, text=text, abstained=True, sources=[])
-        scope = "" if filters is None or filters.is_empty() else " (in the part of it searched here)"
-        text = (
-            f"I couldn't find anything in the knowledge base{scope} that answers this, so I won't guess. "
-            f"If it should be covered, ask {self.settings.help_contact} to add a resource on it "
-            "(coaches can add documents with `/guidepost add`)."
-        )
-        return Answer(question=question, text=text, abstained=True, sources=closest)
+            return Answer(question=question, text="", abstained=True, sources=[], abstention="empty_index")
+        return Answer(question=question, text="", abstained=True, sources=closest, abstention="no_support")
 
 
 def _relevant(c: Candidate) -> bool:

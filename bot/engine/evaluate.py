@@ -25,13 +25,13 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ingest.domain import Answer
 from ingest.errors import GuidepostError
-from ingest.store import keyword_terms
+from ingest.stores import keyword_terms
 
 from .answer import Engine
 from .ranking import ABSTAIN_FEATURES, RANK_FEATURES, SENTENCE_FEATURES, Model, fit_listwise, fit_logistic
 from .retrieval import Retrieval
-from .types import Answer
 
 EVAL_K = 10
 INNER_FOLDS = 4
@@ -105,7 +105,7 @@ def run_baseline(engine: Engine, q: Question, kind: str) -> Ranked:
     if kind == "dense":
         ids = [cid for cid, _ in engine.retriever.dense(engine.encoder.encode_query(q.question), EVAL_K)]
     elif kind == "bm25":
-        ids = [cid for cid, _ in engine.kb.keyword_search(keyword_terms(q.question), EVAL_K)]
+        ids = [cid for cid, _ in engine.kb.search_keyword(keyword_terms(q.question), EVAL_K)]
     else:
         raise GuidepostError(f"unknown baseline {kind!r}: use dense or bm25")
     chunks = engine.kb.chunks(ids)

@@ -11,10 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ingest.domain import Answer, Source
 from ingest.errors import GuidepostError
 from ingest.settings import Settings
-
-from .types import Answer, Source
 
 log = logging.getLogger(__name__)
 

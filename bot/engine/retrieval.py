@@ -10,18 +10,17 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from ingest.aliases import question_acronyms
+from ingest.domain import Filters
 from ingest.embeddings import Encoder
-from ingest.models import normalize_subject, normalize_type, parse_grade
-from ingest.store import KnowledgeBase, StoredChunk, keyword_terms
+from ingest.stores import KnowledgeBase, StoredChunk, keyword_terms
 
-from .ranking import RANK_FEATURES, Linear, Model
+from .ranking import Linear, Model
 from .text import WORDS, containment, fingerprint, stem, stems
-from .types import Filters
 
 CANDIDATES = 60  # from each search
 DUPLICATE_CONTAINMENT = 0.6  # share of word pairs: the same passage
@@ -73,43 +72,6 @@ class Retrieval:
         return set(re.findall(r"\(([A-Z][A-Z0-9&]+)\)", self.searched)) - set(re.findall(r"\(([A-Z][A-Z0-9&]+)\)", self.question))
 
 
-def chroma_where(f: Filters | None) -> dict[str, Any] | None:
-    if f is None or f.is_empty():
-        return None
-    clauses: list[dict[str, Any]] = []
-    types = [normalize_type(t) for t in ((f.type,) if f.type else f.types)]
-    if types:
-        clauses.append({"type": types[0]} if len(types) == 1 else {"type": {"$in": types}})
-    subjects = [normalize_subject(s) for s in ((f.subject,) if f.subject else f.subjects)]
-    if subjects:  # an untagged document (a general guide) applies to every subject
-        clauses.append({"subject": {"$in": [*subjects, ""]}})
-    if f.grade:
-        g = parse_grade(f.grade)
-        assert g is not None
-        clauses += [{"grade_min": {"$lte": g[2]}}, {"grade_max": {"$gte": g[1]}}]
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def sql_where(f: Filters | None) -> tuple[str, list[Any]]:
-    if f is None or f.is_empty():
-        return "", []
-    sql, params = [], []
-    types = [normalize_type(t) for t in ((f.type,) if f.type else f.types)]
-    if types:
-        sql.append(f"d.type IN ({','.join('?' * len(types))})")
-        params += types
-    subjects = [normalize_subject(s) for s in ((f.subject,) if f.subject else f.subjects)]
-    if subjects:
-        sql.append(f"d.subject IN ({','.join('?' * (len(subjects) + 1))})")
-        params += [*subjects, ""]
-    if f.grade:
-        g = parse_grade(f.grade)
-        assert g is not None
-        sql.append("d.grade_min <= ? AND d.grade_max >= ?")
-        params += [g[2], g[1]]
-    return " AND " + " AND ".join(sql), params
-
-
 class Retriever:
     """Dense and keyword candidates, each scored by the model's ranker (ranking.py). Cosine is
     computed exactly for every candidate (not only the dense ones); a passage's sentences and
@@ -126,11 +88,10 @@ class Retriever:
         self._alias_vectors: dict[str, np.ndarray] = {}
 
     def dense(self, vec: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        return self.kb.dense_search(vec, k, chroma_where(filters))
+        return self.kb.search_dense(vec, k, filters)
 
     def keyword(self, terms: list[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        where, params = sql_where(filters)
-        return self.kb.keyword_search(terms, k, where, params)
+        return self.kb.search_keyword(terms, k, filters)
 
     def coverage(self, terms: list[str], text: str) -> float:
         """IDF-weighted share of the question's keywords that occur in `text`."""
@@ -191,7 +152,7 @@ class Retriever:
         missing = [i for i in ids if i not in dense]
         cosine = dict(dense)
         if missing:
-            cosine.update(self.kb.vectors.similarities(vec, missing))
+            cosine.update(self.kb.similarities(vec, missing))
         chunks = self.kb.chunks(ids)
         sums = self.kb.sentence_sums(ids)
         best_kw = max(keyword.values(), default=0.0) or 1.0

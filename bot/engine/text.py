@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.chunking import sentence_spans
-from ingest.store import keyword_terms
+from ingest.stores import keyword_terms
 
 _WORD = re.compile(r"[a-z0-9]+")
 WORDS = re.compile(r"\w+")

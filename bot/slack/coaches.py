@@ -3,7 +3,7 @@ of the Slack user group `GUIDEPOST_COACH_GROUP` (read with `usergroups.users.lis
 briefly so a burst of clicks costs one call).
 
 Adding, re-tagging and removing documents and setting a channel's scope are coach actions;
-everyone else gets `refusal(...)`: a polite no that says who can help.
+everyone else gets a polite no that says who can help (`views.library.refusal`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import time
 
 from slack_sdk import WebClient
 
-from bot.slack.blocks import escape_mrkdwn, truncate
-from ingest.settings import Settings
+from ingest.settings import SlackSettings
 
 log = logging.getLogger("guidepost.slack")
 
@@ -25,7 +24,7 @@ GROUP_TTL = 60.0  # seconds a user group's members are trusted before asking Sla
 class Coaches:
     """`is_coach(user)`; thread-safe (Bolt runs listeners on a pool)."""
 
-    def __init__(self, settings: Settings, client: WebClient, *, ttl: float = GROUP_TTL) -> None:
+    def __init__(self, settings: SlackSettings, client: WebClient, *, ttl: float = GROUP_TTL) -> None:
         self.settings = settings
         self.client = client
         self.ttl = ttl
@@ -57,13 +56,3 @@ class Coaches:
                 if self._members is None:
                     return frozenset()
             return self._members
-
-
-def refusal(action: str, help_contact: str) -> str:
-    """The mrkdwn of a polite refusal: `action` is what only coaches may do ("add documents")."""
-    contact = truncate(escape_mrkdwn(help_contact), 200)
-    return (
-        f"Sorry — only coaches can {action}. {contact} can help: send them the file or the request. "
-        "(Coaches are set by whoever runs Guidepost: Slack user ids in `GUIDEPOST_COACHES`, "
-        "or a coach user group in `GUIDEPOST_COACH_GROUP`.)"
-    )

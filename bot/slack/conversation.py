@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.slack.blocks import PLACEHOLDER_TEXT
+from bot.slack.views.answers import PLACEHOLDER_TEXT
 
 if TYPE_CHECKING:
-    from bot.slack.feedback import FeedbackStore
+    from ingest.stores import FeedbackStore
 
 MAX_HISTORY_TURNS = 12
 MAX_TURN_CHARS = 2000

@@ -1,22 +1,13 @@
-"""Never answer twice: a bounded, thread-safe TTL set, and the Bolt middleware that drops
-requests Slack has already delivered.
-
-Bolt itself does not deduplicate: a redelivery (`X-Slack-Retry-Num: 1`) runs the listener
-again. Duplicates are acknowledged with an empty 200 (a middleware that returns without
-calling `next()` would answer 404, and Slack would retry again).
-"""
+"""Never answer twice: a bounded, thread-safe TTL set, what identifies one delivery from Slack,
+and Slack's retry number. (The middleware that drops redeliveries is in `middleware`.)"""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
-
-from slack_bolt.request import BoltRequest
-from slack_bolt.response import BoltResponse
 
 
 class SeenSet:
@@ -49,10 +40,6 @@ class SeenSet:
             while len(self._seen) > self.max_size:
                 self._seen.popitem(last=False)
             return True
-
-    def discard(self, key: Hashable) -> None:
-        with self._lock:
-            self._seen.pop(key, None)
 
     def __contains__(self, key: object) -> bool:
         now = self._clock()
@@ -98,17 +85,3 @@ def retry_num(headers: Mapping[str, Any] | None) -> int:
         return int(value) if value is not None else 0
     except (TypeError, ValueError):
         return 0
-
-
-def dedupe_middleware(seen: SeenSet, logger: logging.Logger | None = None) -> Callable[..., BoltResponse | None]:
-    """A global Bolt middleware that acknowledges and drops deliveries already seen."""
-    log = logger or logging.getLogger(__name__)
-
-    def drop_duplicates(request: BoltRequest, body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:  # noqa: A002
-        key = request_key(body)
-        if key is not None and not seen.add(key):
-            log.info("duplicate delivery %s (retry %d): acknowledged, not processed", key, retry_num(request.headers))
-            return BoltResponse(status=200, body="")
-        return next()
-
-    return drop_duplicates

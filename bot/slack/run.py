@@ -22,8 +22,9 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.engine.types import AnswerEngine
+from ingest.domain import AnswerEngine
 from ingest.errors import GuidepostError
+from ingest.library import Library
 from ingest.settings import Settings
 
 log = logging.getLogger("guidepost.slack")
@@ -169,23 +170,24 @@ def serve(
     port: int = 3000,
     host: str = "0.0.0.0",
     block: bool = True,
+    library: Library | None = None,
 ) -> RunningBot | None:
     """Check the configuration, build the engine and the app, then run until interrupted.
 
     Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP mode needs SLACK_BOT_TOKEN and
     SLACK_SIGNING_SECRET and listens on `host:port` at /slack/events. With `block=False` the
-    bot runs in background threads and a `RunningBot` is returned."""
-    from bot.slack.app import bot_context, build_app, make_web_client  # keep import time light
+    bot runs in background threads and a `RunningBot` is returned. `library` is the knowledge
+    base coaches curate (the engine's own; see `BotContext.build`)."""
+    from bot.slack.app import bot_context, build_app  # keep import time light
+    from bot.slack.client import make_web_client
 
     check_settings(settings, http=http)
     client = make_web_client(settings)
     identity = check_token(client)
     log.info("Slack token OK: bot %s in team %s", identity.get("user_id"), identity.get("team"))
     engine = engine_factory(settings)
-    warm = getattr(engine, "warm", None)
-    if callable(warm):  # load the model and open the index now, not on the first question
-        warm()
-    app = build_app(settings, engine, client=client)
+    engine.warm()  # load the model and open the index now, not on the first question
+    app = build_app(settings, engine, client=client, library=library)
     ctx = bot_context(app)
 
     if http:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.domain import DOC_TYPES, Scope, Tags, normalize_subject, normalize_type, parse_grade
 from ingest.errors import InvalidTags
-from ingest.models import DOC_TYPES, Tags, normalize_subject, normalize_type, parse_grade
 
 _KEY = re.compile(r"(?i)\b(types?|grades?|subjects?)\b(\s*[:=]\s*|\s+(?=\S))")
 _ORDINAL_GRADE = re.compile(r"(?i)\b(k|\d{1,2})(?:st|nd|rd|th)?[\s-]+grade\b")
@@ -84,48 +84,6 @@ def parse_tags(text: str | None) -> Tags:
 def has_tags(text: str | None) -> bool:
     """Does the text try to say something about tags?"""
     return bool(_KEY.search(text or "") or _ORDINAL_GRADE.search(text or ""))
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The part of the knowledge base a channel searches: any of `types`, any of `subjects`
-    (an empty tuple: no limit on that field)."""
-
-    types: tuple[str, ...] = ()
-    subjects: tuple[str, ...] = ()
-
-    def is_empty(self) -> bool:
-        return not (self.types or self.subjects)
-
-    def label(self) -> str:
-        """'type: choice board, lesson template · subject: math'"""
-        parts = []
-        if self.types:
-            parts.append("type: " + ", ".join(t.replace("_", " ") for t in self.types))
-        if self.subjects:
-            parts.append("subject: " + ", ".join(self.subjects))
-        return " · ".join(parts)
-
-    def to_dict(self) -> dict[str, list[str]]:
-        return {"types": list(self.types), "subjects": list(self.subjects)}
-
-    @classmethod
-    def from_values(cls, types: object = (), subjects: object = ()) -> Scope:
-        """A scope from lists (or comma-separated strings) of types and subjects, normalised;
-        raises `InvalidTags` on an unknown type."""
-
-        def items(value: object) -> list[str]:
-            if value is None:
-                return []
-            if isinstance(value, str):
-                value = value.split(",")
-            if not isinstance(value, (list, tuple)):
-                raise InvalidTags(f"expected a list of names, not {value!r}")
-            return [str(v).strip() for v in value if str(v).strip()]
-
-        t = tuple(dict.fromkeys(x for x in (normalize_type(v) for v in items(types)) if x))
-        s = tuple(dict.fromkeys(x for x in (normalize_subject(v) for v in items(subjects)) if x))
-        return cls(t, s)
 
 
 def parse_scope(text: str) -> Scope:

@@ -19,9 +19,9 @@ import hashlib
 import stat
 from pathlib import Path, PurePath
 
+from ..domain import Document, Tags
 from ..errors import CorruptDocument, DocumentError, EmptyDocument, FileTooLarge, GuidepostError, UnsupportedFile
-from ..models import Document, Tags
-from ..settings import Settings
+from ..settings import IndexSettings as Settings
 from ._registry import Loaded, Loader, loader_for, register, supported_suffixes
 from ._tags import SIDECAR_SUFFIXES, read_sidecar, sidecar_for
 from ._text import human_size, title_from_filename

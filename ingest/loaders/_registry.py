@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Section, Tags
-from ..settings import Settings
+from ..domain import Section, Tags
+from ..settings import IndexSettings as Settings
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import InvalidTags
-from ..models import Tags
+from ..domain import Tags
 
 SIDECAR_SUFFIXES = (".yml", ".yaml")
 _SIDECAR_KEYS = ("title", "type", "grade", "subject")

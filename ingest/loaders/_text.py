@@ -9,7 +9,7 @@ from pathlib import PurePath
 
 from ..cleaning import clean_text
 from ..errors import BinaryContent
-from ..models import Section
+from ..domain import Section
 
 # A byte-order mark says how a file is encoded; UTF-32 first, as its LE mark starts like UTF-16's.
 _BOMS = (

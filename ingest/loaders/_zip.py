@@ -6,7 +6,7 @@ import io
 import zipfile
 
 from ..errors import ArchiveTooLarge, CorruptDocument
-from ..settings import Settings
+from ..settings import IndexSettings as Settings
 from ._text import human_size
 
 # Only members this big are held to the compression-ratio limit: a small, very repetitive XML

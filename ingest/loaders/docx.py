@@ -10,7 +10,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from ..cleaning import clean_text
-from ..settings import Settings
+from ..settings import IndexSettings as Settings
 from ._registry import Loaded, register
 from ._text import SectionBuilder
 from ._zip import check_office_zip

@@ -10,8 +10,8 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
-from ..models import Section
-from ..settings import Settings
+from ..domain import Section
+from ..settings import IndexSettings as Settings
 from ._registry import Loaded, register
 from ._text import SectionBuilder, decode_text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings import Settings
+from ..settings import IndexSettings as Settings
 from ._registry import Loaded, register
 from ._tags import split_front_matter
 from ._text import decode_text, first_h1, heading_sections

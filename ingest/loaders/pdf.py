@@ -11,9 +11,9 @@ import pypdf
 from pypdf.errors import DependencyError
 
 from ..cleaning import clean_text
+from ..domain import Section
 from ..errors import CorruptDocument, EncryptedDocument, NoExtractableText
-from ..models import Section
-from ..settings import Settings
+from ..settings import IndexSettings as Settings
 from ._registry import Loaded, register
 from ._text import looks_like_title
 

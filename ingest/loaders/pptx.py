@@ -11,8 +11,8 @@ from pptx.shapes.group import GroupShape
 from pptx.slide import Slide
 
 from ..cleaning import clean_text
-from ..models import Section
-from ..settings import Settings
+from ..domain import Section
+from ..settings import IndexSettings as Settings
 from ._registry import Loaded, register
 from ._zip import check_office_zip
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings import Settings
+from ..settings import IndexSettings as Settings
 from ._registry import Loaded, register
 from ._text import decode_text, first_h1, first_title_line, heading_sections
 

@@ -13,10 +13,11 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from bot.engine import Engine, Filters
 from bot.engine.evaluate import evaluate, load_questions, supports
 from bot.engine.llm import LLMWriter, validate_citations
-from bot.engine.types import Source
+from bot.render import to_terminal
+from ingest.domain import Source
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
-from ingest.store import KnowledgeBase
+from ingest.stores import KnowledgeBase
 from tests.conftest import KNOWLEDGE
 from tests.fixtures import make_pdf
 
@@ -87,8 +88,9 @@ def test_out_of_scope_question_abstains(engine: Engine):
     for q in ("What is the capital of Australia?", "What is the recommended dosage of ibuprofen for adults?"):
         ans = engine.answer(q)
         assert ans.abstained, (q, ans.support)
-        assert len(ans.sources) <= 2  # the closest material, shown as such
-        assert "knowledge base" in ans.text and "coach" in ans.text
+        assert len(ans.sources) <= 2 and ans.abstention == "no_support"  # the closest material, shown as such
+        shown = to_terminal(ans)  # the engine gives the reason; the renderer the words
+        assert "knowledge base" in shown and "coach" in shown
 
 
 def test_same_passage_in_two_formats_fills_one_slot(engine: Engine):
@@ -215,8 +217,8 @@ def test_eval_metrics_and_baselines(engine: Engine, tmp_path: Path):
 def test_an_empty_knowledge_base_says_so(tmp_path, encoder):
     settings = Settings(data_dir=tmp_path / "empty", _env_file=None)
     ans = Engine(settings, KnowledgeBase(settings), encoder).answer("How do I run a choice board?")
-    assert ans.abstained and ans.sources == []
-    assert "knowledge base is empty" in ans.text
+    assert ans.abstained and ans.sources == [] and ans.abstention == "empty_index"
+    assert "knowledge base is empty" in to_terminal(ans)
 
 
 # --- issue 8: the asker's words, the sentences that answer ------------------------------------

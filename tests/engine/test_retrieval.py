@@ -1,10 +1,10 @@
-"""Pure parts of retrieval: duplicate collapse, filter translation."""
+"""Pure parts of retrieval: duplicate collapse. (The index translates filters itself: see
+tests/ingest/stores/test_filters.py.)"""
 
 from __future__ import annotations
 
-from bot.engine.retrieval import Hit, chroma_where, collapse_duplicates, sql_where
-from bot.engine.types import Filters
-from ingest.store import StoredChunk
+from bot.engine.retrieval import Hit, collapse_duplicates
+from ingest.stores import StoredChunk
 
 PASSAGE = ("Students rotate through three stations every twelve minutes while the teacher confers "
            "with a small group at the back table and records evidence on a class checklist.")
@@ -50,13 +50,3 @@ def test_collapse_stops_at_k():
     many = [chunk(str(i), f"d{i}", " ".join(f"w{i}x{j}" for j in range(12))) for i in range(8)]
     assert len(collapse_duplicates(hits(*many), 3)) == 3
 
-
-def test_filters_translate_to_chroma_and_sql():
-    f = Filters(types=("choice_board", "lesson template"), subject="Maths", grade="3-5")
-    where = chroma_where(f)
-    assert {"type": {"$in": ["choice_board", "lesson_template"]}} in where["$and"]
-    assert {"subject": {"$in": ["math", ""]}} in where["$and"]
-    assert {"grade_min": {"$lte": 5}} in where["$and"] and {"grade_max": {"$gte": 3}} in where["$and"]
-    sql, params = sql_where(f)
-    assert sql.count("?") == len(params) and params[:2] == ["choice_board", "lesson_template"]
-    assert chroma_where(Filters()) is None and sql_where(None) == ("", [])

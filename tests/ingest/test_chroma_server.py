@@ -14,7 +14,7 @@ import pytest
 
 from bot.engine import Engine
 from ingest.pipeline import Ingestor
-from ingest.store import KnowledgeBase
+from ingest.stores import KnowledgeBase
 from tests.conftest import KNOWLEDGE
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.chunking import Chunker, split_blocks, substantive
-from ingest.models import Document, Section
+from ingest.domain import Document, Section
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from ingest.errors import (
     UnsupportedFile,
 )
 from ingest.loaders import Loaded, _registry, is_sidecar, load_bytes, load_file, register, supported_suffixes
-from ingest.models import Document, Section, Tags
+from ingest.domain import Document, Section, Tags
 from ingest.settings import Settings
 from tests import fixtures as fx
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.models import Tags
+from ingest.domain import Tags
 from ingest.pipeline import Ingestor
-from ingest.store import KnowledgeBase
+from ingest.stores import KnowledgeBase
 from tests.conftest import KNOWLEDGE
 
 
@@ -48,7 +48,7 @@ def docs(tmp_path) -> Path:
 def test_ingest_round_trip_and_idempotent_rerun(ingestor: Ingestor, docs: Path):
     first = ingestor.ingest_paths([docs])
     assert not first.failed
-    assert sorted(Path(d["path"]).name for d in first.indexed) == ["board.md", "fractions.md"]
+    assert sorted(Path(d.path).name for d in first.indexed) == ["board.md", "fractions.md"]
     check = ingestor.kb.check()
     assert check["missing"] == check["orphans"] == 0
     assert check["catalog"] == check["vectors"] == check["keyword"] == first.chunks
@@ -73,7 +73,7 @@ def test_chunks_are_verbatim_and_fit_the_encoder(ingestor: Ingestor, tmp_path: P
     report = ingestor.ingest_paths([folder])
     assert not report.failed and len(report.indexed) >= 10
     docs = {s.id: s for s in ingestor.kb.sources()}
-    rows = ingestor.kb.catalog.query("SELECT chunk_id, doc_id, text, tokens, char_start, char_end FROM chunks")
+    rows = ingestor.kb.catalog.db.query("SELECT chunk_id, doc_id, text, tokens, char_start, char_end FROM chunks")
     assert max(r["tokens"] for r in rows) <= ingestor.encoder.max_tokens
     # every stored chunk is a verbatim slice of its document's extracted text
     from ingest.loaders import load_file
@@ -89,7 +89,7 @@ def test_chunks_are_verbatim_and_fit_the_encoder(ingestor: Ingestor, tmp_path: P
 
 def test_changed_document_is_replaced_and_only_changes_reembedded(ingestor: Ingestor, docs: Path):
     ingestor.ingest_paths([docs])
-    before = {r["chunk_id"] for r in ingestor.kb.catalog.query("SELECT chunk_id FROM chunks")}
+    before = {r["chunk_id"] for r in ingestor.kb.catalog.db.query("SELECT chunk_id FROM chunks")}
     path = docs / "fractions.md"
     path.write_text(path.read_text() + "\n## Exit ticket\n\nPlace 3/4 on a number line and explain why.\n")
 
@@ -97,14 +97,14 @@ def test_changed_document_is_replaced_and_only_changes_reembedded(ingestor: Inge
     real = ingestor.encoder.encode_with_spans
     ingestor.encoder.encode_with_spans = lambda texts, spans: embedded.extend(texts) or real(texts, spans)  # type: ignore[method-assign]
     report = ingestor.ingest_paths([docs])
-    assert [Path(d["path"]).name for d in report.indexed] == ["fractions.md"]
+    assert [Path(d.path).name for d in report.indexed] == ["fractions.md"]
     assert len(report.unchanged) == 1
     assert embedded and all("Exit ticket" in t or "3/4" in t for t in embedded)  # unchanged chunks reused
-    texts = [r["text"] for r in ingestor.kb.catalog.query("SELECT text FROM chunks")]
+    texts = [r["text"] for r in ingestor.kb.catalog.db.query("SELECT text FROM chunks")]
     assert any("Place 3/4 on a number line" in t for t in texts)
     check = ingestor.kb.check()
     assert check["missing"] == check["orphans"] == 0
-    after = {r["chunk_id"] for r in ingestor.kb.catalog.query("SELECT chunk_id FROM chunks")}
+    after = {r["chunk_id"] for r in ingestor.kb.catalog.db.query("SELECT chunk_id FROM chunks")}
     assert after != before
 
 
@@ -112,7 +112,7 @@ def test_removed_file_disappears_from_the_index(ingestor: Ingestor, docs: Path):
     ingestor.ingest_paths([docs])
     (docs / "boards" / "board.md").unlink()
     report = ingestor.ingest_paths([docs])
-    assert [Path(r["path"]).name for r in report.removed] == ["board.md"]
+    assert [Path(r.path).name for r in report.removed] == ["board.md"]
     assert [s.title for s in ingestor.kb.sources()] == ["Fractions on a Number Line"]
     check = ingestor.kb.check()
     assert check["orphans"] == 0 and check["vectors"] == check["catalog"]
@@ -147,12 +147,12 @@ def test_bad_files_fail_alone_and_leave_the_index_untouched(ingestor: Ingestor, 
     (bad / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>\n")
     write_md(bad, "good.md", "# Good\n\nA fine lesson about measuring with rulers.\n")
     report = ingestor.ingest_paths([bad])
-    failed = {Path(f["path"]).name: f["error"] for f in report.failed}
+    failed = {Path(f.path).name: f.error for f in report.failed}
     assert set(failed) == {"empty.md", "sheet.xlsx", "fake.docx", "binary.txt", "broken.pdf"}
     for name, error in failed.items():
         assert name in error, error  # the reason names the file
     assert "not a supported type" in failed["sheet.xlsx"]
-    assert [Path(d["path"]).name for d in report.indexed] == ["good.md"]
+    assert [Path(d.path).name for d in report.indexed] == ["good.md"]
     after = ingestor.kb.check()
     assert after["catalog"] == before["catalog"] + report.chunks
     assert after["missing"] == after["orphans"] == 0
@@ -166,7 +166,7 @@ def test_a_file_named_twice_is_indexed_once(ingestor: Ingestor, docs: Path):
 
 def test_missing_path_is_reported(ingestor: Ingestor, tmp_path: Path):
     report = ingestor.ingest_paths([tmp_path / "nope"])
-    assert report.failed and "no such file" in report.failed[0]["error"]
+    assert report.failed and "no such file" in report.failed[0].error
 
 
 @pytest.mark.parametrize("fail_at", ["after_upsert", "after_catalog", "mid_delete"])
@@ -202,14 +202,14 @@ def test_interrupted_write_is_repaired(settings, encoder, docs: Path, fail_at: s
         kb.vectors.delete = delete  # type: ignore[method-assign]
     with pytest.raises(Crash):
         ingestor.ingest_paths([docs])
-    assert kb.catalog.query("SELECT COUNT(*) AS n FROM journal")[0]["n"] == 1
+    assert kb.catalog.db.query("SELECT COUNT(*) AS n FROM journal")[0]["n"] == 1
 
     fresh = Ingestor(settings, KnowledgeBase(settings), encoder)
     fresh.ingest_paths([docs])
     check = fresh.kb.check()
     assert check["missing"] == check["orphans"] == 0
     assert check["catalog"] == check["vectors"] == check["keyword"]
-    texts = " ".join(r["text"] for r in fresh.kb.catalog.query("SELECT text FROM chunks"))
+    texts = " ".join(r["text"] for r in fresh.kb.catalog.db.query("SELECT text FROM chunks"))
     assert "thirds and sixths" in texts and "halves, fourths" not in texts
     assert len(fresh.kb.sources()) == 2
 
@@ -268,7 +268,7 @@ def test_every_chunk_stores_a_vector_per_sentence_and_unchanged_chunks_keep_thei
     import numpy as np
 
     ingestor.ingest_paths([docs])
-    chunks = ingestor.kb.catalog.query("SELECT chunk_id, text FROM chunks")
+    chunks = ingestor.kb.catalog.db.query("SELECT chunk_id, text FROM chunks")
     sums = ingestor.kb.sentence_sums([c["chunk_id"] for c in chunks])
     assert set(sums) == {c["chunk_id"] for c in chunks}
     for c in chunks:
@@ -283,9 +283,9 @@ def test_every_chunk_stores_a_vector_per_sentence_and_unchanged_chunks_keep_thei
     path = docs / "fractions.md"
     path.write_text(path.read_text() + "\n## Exit ticket\n\nPlace 3/4 on a number line and explain why.\n")
     ingestor.ingest_paths([docs])
-    after = ingestor.kb.catalog.query("SELECT chunk_id FROM chunks")
+    after = ingestor.kb.catalog.db.query("SELECT chunk_id FROM chunks")
     assert set(ingestor.kb.sentence_sums([c["chunk_id"] for c in after])) == {c["chunk_id"] for c in after}
-    orphans = ingestor.kb.catalog.query("SELECT COUNT(*) AS n FROM sentences WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)")
+    orphans = ingestor.kb.catalog.db.query("SELECT COUNT(*) AS n FROM sentences WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)")
     assert orphans[0]["n"] == 0
 
 

@@ -12,6 +12,7 @@ from slack_bolt import App
 
 from bot.slack.app import bot_context, build_app
 from bot.slack.run import make_http_server
+from ingest.library import Library
 from ingest.settings import Settings
 from tests.slack.fake_engine import FakeEngine
 from tests.slack.fake_slack import FakeSlack
@@ -55,8 +56,15 @@ def settings(tmp_path, fake_slack: FakeSlack) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: FakeEngine) -> Iterator[App]:
-    bolt_app = build_app(settings, engine)
+def library() -> Library | None:
+    """The knowledge base coaches curate: None = the data dir's own (a test may share the
+    engine's, as `guidepost serve` does)."""
+    return None
+
+
+@pytest.fixture
+def app(settings: Settings, engine: FakeEngine, library: Library | None) -> Iterator[App]:
+    bolt_app = build_app(settings, engine, library=library)
     yield bolt_app
     bot_context(bolt_app).close(wait=True)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.engine.types import Answer, AnswerEngine, Filters, Source
+from ingest.domain import Answer, AnswerEngine, Filters, Source
 from ingest.errors import IndexUnavailable
 
 EVIL_TEXT = "Reminder <!channel>: ask <@U123> first, then <http://evil.example|click here> & win."

@@ -7,7 +7,8 @@
 
 It answers `/api/<method>` (form, JSON or query string), `response_url` posts at
 `/response/<name>` (recorded as method "response_url") and file downloads at `/files/<id>`
-(only with a bearer token, as Slack's `url_private`). Messages posted by the bot are kept per
+(only with a bearer token, as Slack's `url_private`; `add_file(..., redirect_to=...)` makes the
+download a redirect instead). Messages posted by the bot are kept per
 channel, so `conversations.replies` and `conversations.history` return real conversations;
 `add_message` seeds what people wrote (with `files=` for a file share), `add_file` the files
 people shared, `set_usergroup` a user group's members. The files.upload v2 flow works:
@@ -73,6 +74,7 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._messages: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # channel -> ts -> message
         self._files: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self._redirects: dict[str, str] = {}  # file id -> where its download redirects
         self._usergroups: dict[str, list[str]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "length", "data"}
         self._upload_ids = itertools.count(1)
@@ -195,8 +197,10 @@ class FakeSlack:
         mimetype: str = "application/pdf",
         user: str = "UCOACH",
         size: int | None = None,
+        redirect_to: str | None = None,
     ) -> dict[str, Any]:
-        """A file someone shared; `size` overrides what files.info reports. Returns its info."""
+        """A file someone shared; `size` overrides what files.info reports; with `redirect_to`,
+        downloading it answers a 302 to that URL. Returns its info."""
         info = {
             "id": file_id,
             "name": name,
@@ -211,6 +215,8 @@ class FakeSlack:
         }
         with self._cond:
             self._files[file_id] = (info, content)
+            if redirect_to:
+                self._redirects[file_id] = redirect_to
         return info
 
     def file_object(self, file_id: str) -> dict[str, Any]:
@@ -315,7 +321,9 @@ class FakeSlack:
             self._send(req, failure.status, failure.body, failure.headers)
         elif method == "file":
             entry = self._files.get(params["_id"])
-            if entry is None or not headers.get("authorization", "").startswith("Bearer "):
+            if params["_id"] in self._redirects:
+                self._send(req, 302, "", {"Location": self._redirects[params["_id"]]})
+            elif entry is None or not headers.get("authorization", "").startswith("Bearer "):
                 self._send(req, 404, "not found")
             else:
                 self._send_bytes(req, 200, entry[1], entry[0]["mimetype"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk import WebClient
 
-from bot.slack import blocks as B
+from bot.slack import ids
 from bot.slack.coaches import Coaches
 from ingest.settings import Settings
 from tests.slack.fake_engine import FakeEngine
@@ -66,7 +66,7 @@ def test_coach_commands_refuse_others(sender: SlackSender, fake_slack: FakeSlack
 
 
 def test_edit_tags_refuses_others(sender: SlackSender, fake_slack: FakeSlack) -> None:
-    sender.interaction(block_action(B.ACTION_EDIT_TAGS, "d0123456789abcde", response_url=fake_slack.response_url()))
+    sender.interaction(block_action(ids.ACTION_EDIT_TAGS, "d0123456789abcde", response_url=fake_slack.response_url()))
     reply = fake_slack.wait_for("response_url")[0]
     assert_refusal(reply.params["text"], "change a document's tags")
     assert not fake_slack.calls("views.open")
@@ -75,7 +75,7 @@ def test_edit_tags_refuses_others(sender: SlackSender, fake_slack: FakeSlack) ->
               "grade": {"value": {"type": "plain_text_input", "value": ""}},
               "subject": {"value": {"type": "plain_text_input", "value": None}}}  # fmt: skip
     meta = '{"doc": "d0123456789abcde", "response_url": "%s", "channel": "D1"}' % fake_slack.response_url("tags")
-    r = sender.interaction(view_submission(B.TAGS_MODAL, values, private_metadata=meta, user=TEACHER))
+    r = sender.interaction(view_submission(ids.TAGS_MODAL, values, private_metadata=meta, user=TEACHER))
     assert r.status == 200
     refused = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "tags")[0]
     assert_refusal(refused.params["text"], "change a document's tags")

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from slack_sdk import WebClient
 
-from bot.engine.types import Answer
 from bot.slack.conversation import (
     addressed_to_someone_else,
     clean_text,
@@ -12,7 +11,8 @@ from bot.slack.conversation import (
     mentions,
     thread_history,
 )
-from bot.slack.feedback import FeedbackStore
+from ingest.domain import Answer
+from ingest.stores import FeedbackStore
 from tests.slack.fake_slack import FakeSlack
 
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.slack.listeners.commands import COMMAND
-from bot.slack.listeners.shortcuts import CALLBACK_ID
+from bot.slack.ids import ASK_ABOUT_MESSAGE, COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
@@ -24,7 +23,7 @@ def test_manifest_matches_the_code() -> None:
     assert [c["command"] for c in features["slash_commands"]] == [COMMAND]
     assert features["slash_commands"][0]["usage_hint"]
     (shortcut,) = features["shortcuts"]
-    assert (shortcut["type"], shortcut["callback_id"], shortcut["name"]) == ("message", CALLBACK_ID, "Ask Guidepost about this")
+    assert (shortcut["type"], shortcut["callback_id"], shortcut["name"]) == ("message", ASK_ABOUT_MESSAGE, "Ask Guidepost about this")
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "im:history", "im:read", "im:write", "channels:history",
             "groups:history", "mpim:history", "commands", "files:read", "files:write", "users:read",

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.slack.app import api_base_url, make_web_client
+from bot.slack.client import api_base_url, make_web_client
 from bot.slack.run import SlackSetupError, check_settings, serve
 from ingest.errors import GuidepostError
 from ingest.settings import Settings
@@ -106,7 +106,7 @@ def test_web_client_retries_rate_limits_and_server_errors(settings: Settings) ->
 def test_importing_the_slack_package_has_no_side_effects() -> None:
     code = (
         "import threading, sys\n"
-        "import bot.slack.app, bot.slack.run, bot.slack.listeners, bot.slack.blocks\n"
+        "import bot.slack.app, bot.slack.run, bot.slack.listeners, bot.slack.views.answers\n"
         "assert threading.active_count() == 1, threading.enumerate()\n"
         "assert 'sentence_transformers' not in sys.modules and 'torch' not in sys.modules\n"
     )

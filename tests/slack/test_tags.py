@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.tags import Scope, file_refs, has_tags, parse_scope, parse_tags
+from bot.slack.tags import file_refs, has_tags, parse_scope, parse_tags
+from ingest.domain import Scope, Tags
 from ingest.errors import InvalidTags
-from ingest.models import Tags
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,11 @@
-"""Listeners, one concern per module. `register_listeners` wires them to an `App`, then
-acknowledges whatever else Slack sends (an unhandled event is otherwise answered 404 over
-HTTP — Slack retries — and never acknowledged in Socket Mode)."""
+"""Listeners, grouped by Slack surface as Bolt's samples lay them out: `events/`, `commands/`,
+`actions/`, `views/`, `shortcuts/`, one callback per module. A callback parses its typed payload
+(`bot.slack.payloads`), acks, and calls a flow (`bot.slack.flows`); it finds the bot's context
+in Bolt's (`BotContext.of(context)`).
+
+`register_listeners` wires them to an `App`, then acknowledges whatever else Slack sends (an
+unhandled event is otherwise answered 404 over HTTP — Slack retries — and never acknowledged in
+Socket Mode)."""
 
 from __future__ import annotations
 
@@ -8,21 +13,19 @@ import re
 
 from slack_bolt import Ack, App
 
-from bot.slack.listeners import actions, commands, curation, events, planning, shortcuts
-from bot.slack.listeners.answering import BotContext
+from bot.slack.listeners import actions, commands, events, shortcuts, views
 
-__all__ = ["BotContext", "register_listeners"]
+__all__ = ["register_listeners"]
 
 _ANY = re.compile(r".*")
 
 
-def register_listeners(app: App, ctx: BotContext) -> None:
-    events.register(app, ctx)
-    commands.register(app, ctx)
-    actions.register(app, ctx)
-    curation.register(app, ctx)
-    planning.register(app, ctx)
-    shortcuts.register(app, ctx)
+def register_listeners(app: App) -> None:
+    events.register(app)
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    shortcuts.register(app)
     _acknowledge_the_rest(app)
 
 

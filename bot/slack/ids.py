@@ -1,0 +1,16 @@
+"""Identifiers shared by the views that put them in messages and the listeners that match on
+them (and by manifest.yml, for the command and the shortcut)."""
+
+COMMAND = "/guidepost"
+ASK_ABOUT_MESSAGE = "ask_about_message"  # the message shortcut's callback_id
+
+ACTION_FEEDBACK_UP = "feedback_up"
+ACTION_FEEDBACK_DOWN = "feedback_down"
+ACTION_SHARE = "share_answer"
+ACTION_SAVE_PLANNING = "save_to_planning"
+ACTION_EDIT_TAGS = "edit_tags"
+ACTION_SOURCES_PAGE = "sources_page"
+ACTION_DIGEST_EXPORT = "digest_export"
+ANSWER_ACTIONS_BLOCK = "guidepost_answer_actions"
+TAGS_MODAL = "guidepost_tags"  # the callback_id of the tags modal
+TAGS_FIELDS = ("type", "grade", "subject")  # block ids of its inputs

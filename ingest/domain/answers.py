@@ -1,0 +1,145 @@
+"""What the answer engine returns. Citations are data, not strings, and so is an abstention's
+reason: renderers (terminal, Slack Block Kit, Markdown digest) turn both into words."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from .tags import Filters
+
+# Why an answer abstained: the knowledge base holds nothing yet, or nothing in it supports the
+# question well enough to quote.
+Abstention = Literal["empty_index", "no_support"]
+
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+@dataclass
+class Source:
+    n: int  # the number an answer cites as [n]
+    title: str
+    path: str  # file path, or where the document came from
+    page: int | None
+    section: str  # heading path, or "" when the document has none
+    quote: str  # the line quoted in the citation: verbatim from `text`
+    text: str  # the whole passage, verbatim from the document
+    score: float
+    doc_type: str = "other"
+    doc_id: str = ""
+    chunk_id: str = ""
+    slide: int | None = None
+    url: str | None = None  # a link a teacher can open, when there is one
+    grade: str = ""
+    subject: str = ""
+
+    @property
+    def page_or_slide(self) -> str:
+        """'p. 3', 'slide 4', or '' when the document has neither."""
+        if self.page:
+            return f"p. {self.page}"
+        if self.slide:
+            return f"slide {self.slide}"
+        return ""
+
+    @property
+    def location(self) -> str:
+        """'p. 3', 'slide 4', or the section path."""
+        return self.page_or_slide or self.section
+
+    @property
+    def link(self) -> str:
+        return self.url or self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        """A source read back from storage; keys this version does not know are ignored."""
+        return cls(**{k: v for k, v in data.items() if k in _SOURCE_FIELDS})
+
+
+_SOURCE_FIELDS = frozenset(f.name for f in dataclasses.fields(Source))
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str  # with [n] markers naming `sources`; "" for an abstention the engine left to renderers
+    abstained: bool
+    sources: list[Source] = field(default_factory=list)
+    standalone_question: str | None = None  # a follow-up rewritten with its conversation
+    mode: str = "extractive"  # or "llm"
+    support: float = 0.0  # how well the best passage supports the question (abstention score)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    abstention: Abstention | None = None  # why it abstained, when the engine says
+
+    def __post_init__(self) -> None:
+        if self.abstention is not None:
+            self.abstained = True
+
+    def cited(self) -> list[Source]:
+        """The sources the text names, in their numbered order."""
+        used = {int(m) for m in _CITATION.findall(self.text)}
+        return [s for s in self.sources if s.n in used]
+
+    def shown_sources(self) -> list[Source]:
+        """The sources to show under the answer: those it cites, or all of them when it cites
+        none by number (an LLM answer may not)."""
+        return self.cited() or list(self.sources)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "sources": [s.to_dict() for s in self.sources],
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything worth keeping (the stores write this as JSON): `from_record` reads it back."""
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "abstention": self.abstention,
+            "standalone_question": self.standalone_question,
+            "mode": self.mode,
+            "sources": [s.to_dict() for s in self.sources],
+        }
+
+    @classmethod
+    def from_record(cls, d: dict[str, Any]) -> Answer:
+        return cls(
+            question=d.get("question") or "",
+            text=d.get("text") or "",
+            abstained=bool(d.get("abstained")),
+            abstention=d.get("abstention"),
+            sources=[Source.from_dict(s) for s in d.get("sources") or []],
+            standalone_question=d.get("standalone_question"),
+            mode=d.get("mode") or "extractive",
+        )
+
+
+class AnswerEngine:
+    """What the CLI and the Slack bot call. `bot.engine.answer.Engine` implements it; tests
+    may subclass it with a fake."""
+
+    def answer(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: list[tuple[str, str]] | None = None,
+    ) -> Answer:
+        """Answer `question`. `history` is the conversation so far as (role, text) pairs,
+        role "user" or "assistant", oldest first; a follow-up is rewritten with it."""
+        raise NotImplementedError
+
+    def warm(self) -> None:
+        """Load what the first question would otherwise wait for (the bot calls it at start)."""
+
+    def index_changed(self) -> None:
+        """Documents were added or removed while running (to drop cached statistics)."""

@@ -1,0 +1,32 @@
+"""Everything Guidepost keeps in the data dir, under one roof:
+
+- `KnowledgeBase` (`knowledge_base.py`): the index, a SQLite catalog (`catalog.py`) plus Chroma
+  vectors (`vectors.py`), written crash-safely;
+- `FeedbackStore` (`feedback.py`): the answers the bot posted and the votes on them;
+- `DigestStore` (`digests.py`): the planning notes channels saved;
+- `ChannelScopes` (`scopes.py`): what each channel searches (a hand-editable JSON file).
+
+The SQLite stores open through `sqlite.Database`: created on first use, upgraded at open by
+numbered migrations (`PRAGMA user_version`).
+"""
+
+from .catalog import IndexStats, SourceInfo, StoredChunk, keyword_terms
+from .digests import Digest, DigestEntry, DigestStore
+from .feedback import FeedbackStore, StoredAnswer
+from .knowledge_base import KnowledgeBase, Version
+from .scopes import ChannelScopes
+
+__all__ = [
+    "ChannelScopes",
+    "Digest",
+    "DigestEntry",
+    "DigestStore",
+    "FeedbackStore",
+    "IndexStats",
+    "KnowledgeBase",
+    "SourceInfo",
+    "StoredAnswer",
+    "StoredChunk",
+    "Version",
+    "keyword_terms",
+]

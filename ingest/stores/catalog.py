@@ -1,0 +1,392 @@
+"""The SQLite half of the knowledge base (`data_dir/catalog.sqlite3`): documents, chunk texts, a
+BM25 keyword index (FTS5) over titles, headings and text, and the journal that makes writes
+crash-safe (see `knowledge_base`). All of the index's SQL is here, the translation of `Filters`
+into a WHERE clause included."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from ..domain import Filters
+from ..text import STOPWORDS, keyword_terms  # noqa: F401 - part of the index's API
+from .sqlite import Database
+
+if TYPE_CHECKING:
+    from .knowledge_base import Version
+
+FILENAME = "catalog.sqlite3"
+
+MIGRATIONS = (
+    # 1: the schema as it was before versions were kept
+    """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS documents (
+        doc_id TEXT PRIMARY KEY,
+        source_key TEXT NOT NULL UNIQUE,
+        path TEXT,
+        title TEXT NOT NULL,
+        fmt TEXT NOT NULL,
+        url TEXT,
+        content_hash TEXT NOT NULL,
+        version TEXT NOT NULL,
+        type TEXT NOT NULL,
+        grade TEXT NOT NULL,
+        grade_min INTEGER NOT NULL,
+        grade_max INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        chunks INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        added_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        extra TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE IF NOT EXISTS chunks (
+        chunk_id TEXT NOT NULL UNIQUE,
+        doc_id TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        page INTEGER,
+        slide INTEGER,
+        section TEXT NOT NULL,
+        section_starts TEXT NOT NULL,
+        char_start INTEGER NOT NULL,
+        char_end INTEGER NOT NULL,
+        tokens INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+    CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, section, body, tokenize='porter unicode61');
+    CREATE TABLE IF NOT EXISTS journal (doc_id TEXT PRIMARY KEY, op TEXT NOT NULL, started REAL NOT NULL);
+    """,
+    # 2: the schema version is PRAGMA user_version now; the meta table only held a copy of it
+    "DROP TABLE IF EXISTS meta;",
+    # 3: sentence vectors and acronyms. One row per sentence, list item, table row or heading of a
+    # chunk: its offsets in the chunk text and the sum of its token vectors (float16), read off
+    # the chunk's own forward pass. Acronyms a document's long forms spell (ingest/aliases.py).
+    # Chunks indexed before have no sentence rows: the next ingest re-embeds them.
+    """
+    CREATE TABLE IF NOT EXISTS sentences (
+        chunk_id TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        vec BLOB NOT NULL,
+        PRIMARY KEY (chunk_id, ord)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS aliases (doc_id TEXT NOT NULL, abbr TEXT NOT NULL, phrase TEXT NOT NULL, weight INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS aliases_abbr ON aliases(abbr);
+    CREATE INDEX IF NOT EXISTS aliases_doc ON aliases(doc_id);
+    """,
+)
+
+@dataclass
+class SourceInfo:
+    """One indexed document, as `sources list` shows it."""
+
+    id: str
+    title: str
+    path: str | None
+    type: str
+    grade: str
+    subject: str
+    chunks: int
+    fmt: str
+    url: str | None
+    added_at: float
+    updated_at: float
+    source_key: str
+    extra: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, r: sqlite3.Row) -> SourceInfo:
+        return cls(
+            id=r["doc_id"], title=r["title"], path=r["path"], type=r["type"], grade=r["grade"],
+            subject=r["subject"], chunks=r["chunks"], fmt=r["fmt"], url=r["url"], added_at=r["added_at"],
+            updated_at=r["updated_at"], source_key=r["source_key"], extra=json.loads(r["extra"] or "{}"),
+        )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.__dict__.copy()
+        d["added_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.added_at))
+        d["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.updated_at))
+        return d
+
+
+@dataclass
+class StoredChunk:
+    """A chunk as read back from the catalog, with its document's fields."""
+
+    chunk_id: str
+    doc_id: str
+    ord: int
+    text: str
+    page: int | None
+    slide: int | None
+    section: str
+    section_starts: list[tuple[int, str]]
+    title: str
+    path: str | None
+    url: str | None
+    type: str
+    grade: str
+    subject: str
+    fmt: str = ""
+
+    @classmethod
+    def from_row(cls, r: sqlite3.Row) -> StoredChunk:
+        return cls(
+            chunk_id=r["chunk_id"], doc_id=r["doc_id"], ord=r["ord"], text=r["text"], page=r["page"],
+            slide=r["slide"], section=r["section"], section_starts=[tuple(x) for x in json.loads(r["section_starts"])],
+            title=r["title"], path=r["path"], url=r["url"], type=r["type"], grade=r["grade"], subject=r["subject"],
+            fmt=r["fmt"] or "",
+        )  # fmt: skip
+
+    def section_at(self, offset: int) -> str:
+        """The heading path in force at `offset` within the chunk text."""
+        current = self.section
+        for start, heading in self.section_starts:
+            if start <= offset:
+                current = heading
+        return current
+
+
+@dataclass
+class IndexStats:
+    """What the App Home says about the knowledge base."""
+
+    documents: int
+    chunks: int
+    last_updated: float | None  # epoch seconds; None when nothing was ever indexed
+    by_type: dict[str, int]
+
+
+def filters_sql(f: Filters | None) -> tuple[str, list[Any]]:
+    """`Filters` as an SQL condition on the `documents` table (aliased `d`), with its
+    parameters; ("", []) for no filter."""
+    if f is None or f.is_empty():
+        return "", []
+    sql: list[str] = []
+    params: list[Any] = []
+    types = f.wanted_types()
+    if types:
+        sql.append(f"d.type IN ({','.join('?' * len(types))})")
+        params += types
+    subjects = f.wanted_subjects()
+    if subjects:
+        sql.append(f"d.subject IN ({','.join('?' * (len(subjects) + 1))})")
+        params += [*subjects, ""]
+    band = f.grade_band()
+    if band:
+        sql.append("d.grade_min <= ? AND d.grade_max >= ?")
+        params += [band[1], band[0]]
+    return " AND " + " AND ".join(sql), params
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class Catalog:
+    """Documents, chunks and the keyword index. Thread-safe (see `Database`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = Database(path, MIGRATIONS)
+        self.db.version  # noqa: B018 - open (and upgrade) now: every use of the index needs it
+
+    # --- documents -------------------------------------------------------------------------
+
+    def version_of(self, source_key: str) -> str | None:
+        return self.db.query_one("SELECT version FROM documents WHERE source_key = ?", (source_key,), row=lambda r: r[0])
+
+    def sources(self) -> list[SourceInfo]:
+        return self.db.query("SELECT * FROM documents ORDER BY added_at DESC, title", row=SourceInfo.from_row)
+
+    def stats(self) -> IndexStats:
+        by_type = dict(self.db.query("SELECT type, COUNT(*) FROM documents GROUP BY type", row=tuple))
+        docs, chunks, last = self.db.query_one(
+            "SELECT COUNT(*), COALESCE(SUM(chunks), 0), MAX(updated_at) FROM documents", row=tuple
+        )  # type: ignore[misc]
+        return IndexStats(documents=docs, chunks=chunks, last_updated=last, by_type=by_type)
+
+    def find(self, key: str) -> SourceInfo | None:
+        """The document whose id, source key or path is `key`."""
+        return self.db.query_one(
+            "SELECT * FROM documents WHERE doc_id = ? OR source_key = ? OR path = ?", (key, key, key), row=SourceInfo.from_row
+        )
+
+    def with_id_prefix(self, prefix: str) -> list[SourceInfo]:
+        return self.db.query("SELECT * FROM documents WHERE doc_id LIKE ? ESCAPE '\\'", (_like_prefix(prefix),),
+                             row=SourceInfo.from_row)  # fmt: skip
+
+    def under(self, folder: Path) -> list[SourceInfo]:
+        prefix = str(folder.resolve()).rstrip("/") + "/"
+        return self.db.query("SELECT * FROM documents WHERE path LIKE ? ESCAPE '\\'", (_like_prefix(prefix),),
+                             row=SourceInfo.from_row)  # fmt: skip
+
+    def added_at(self, doc_ids: Sequence[str]) -> dict[str, float]:
+        return dict(self.db.query(f"SELECT doc_id, added_at FROM documents WHERE doc_id IN ({_marks(len(doc_ids))})",
+                                  doc_ids, row=tuple))  # fmt: skip
+
+    # --- chunks ----------------------------------------------------------------------------
+
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> set[str]:
+        return set(self.db.query(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({_marks(len(doc_ids))})", doc_ids,
+                                 row=lambda r: r[0]))  # fmt: skip
+
+    def all_chunk_ids(self) -> set[str]:
+        return set(self.db.query("SELECT chunk_id FROM chunks", row=lambda r: r[0]))
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        if not ids:
+            return {}
+        rows = self.db.query(
+            f"""SELECT c.*, d.title, d.path, d.url, d.type, d.grade, d.subject, d.fmt
+                FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({_marks(len(ids))})""",
+            ids,
+            row=StoredChunk.from_row,
+        )
+        return {c.chunk_id: c for c in rows}
+
+    def chunk_count(self) -> int:
+        return int(self.db.query_one("SELECT COUNT(*) FROM chunks", row=lambda r: r[0]) or 0)
+
+    def keyword_rows(self) -> int:
+        return int(self.db.query_one("SELECT COUNT(*) FROM chunks_fts", row=lambda r: r[0]) or 0)
+
+    # --- keyword search --------------------------------------------------------------------
+
+    def search_keyword(self, terms: Sequence[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """BM25 over titles, section headings and chunk text (title and headings weigh more).
+        Returns (chunk_id, score) with higher = better."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        where, params = filters_sql(filters)
+        sql = f"""SELECT c.chunk_id, -bm25(chunks_fts, 2.0, 1.5, 1.0) AS score
+                  FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+                  JOIN documents d ON d.doc_id = c.doc_id
+                  WHERE chunks_fts MATCH ? {where}
+                  ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT ?"""
+        return self.db.query(sql, [match, *params, k], row=lambda r: (r["chunk_id"], float(r["score"])))
+
+    def term_frequency(self, term: str) -> int:
+        """In how many chunks a (stemmed, by FTS5's Porter stemmer) keyword occurs."""
+        term = term.replace('"', "")
+        if not term:
+            return 0
+        n = self.db.query_one("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('"' + term + '"',),
+                              row=lambda r: r[0])  # fmt: skip
+        return int(n or 0)
+
+    # --- sentences and acronyms ------------------------------------------------------------
+
+    def sentence_sums(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """For each chunk, its units in order as (start, end, sum of token vectors)."""
+        if not chunk_ids:
+            return {}
+        rows = self.db.query(
+            f"SELECT chunk_id, start, end, vec FROM sentences WHERE chunk_id IN ({_marks(len(chunk_ids))}) ORDER BY chunk_id, ord",
+            chunk_ids, row=tuple,
+        )  # fmt: skip
+        out: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+        for cid, a, b, blob in rows:
+            out.setdefault(cid, []).append((a, b, np.frombuffer(blob, dtype=np.float16).astype(np.float32)))
+        return out
+
+    def with_sentences(self, chunk_ids: Sequence[str]) -> set[str]:
+        if not chunk_ids:
+            return set()
+        return set(self.db.query(f"SELECT DISTINCT chunk_id FROM sentences WHERE chunk_id IN ({_marks(len(chunk_ids))})",
+                                 chunk_ids, row=lambda r: r[0]))  # fmt: skip
+
+    def alias_candidates(self, abbr: str) -> list[tuple[str, int]]:
+        """Long forms of an acronym across the knowledge base with their weight: repetitions
+        count up to 3 per document (a phrase many documents use beats one document's habit),
+        an explicit definition counts 10."""
+        return self.db.query(
+            """SELECT MIN(phrase), SUM(MIN(weight, 3) + 7 * (weight >= 10)) AS w
+               FROM aliases WHERE abbr = ? GROUP BY lower(phrase) ORDER BY w DESC LIMIT 20""",
+            (abbr.upper(),), row=lambda r: (r[0], int(r[1])),
+        )  # fmt: skip
+
+    # --- writing (inside `Database.transaction`) -------------------------------------------
+
+    @staticmethod
+    def replace_rows(tx: sqlite3.Connection, v: Version, added_at: float, now: float) -> None:
+        """The document's rows (document, chunks, keyword index) replaced by version `v`."""
+        doc, meta = v.doc, v.doc.tags.metadata()
+        Catalog.delete_rows(tx, doc.doc_id, keep=v.ids)
+        tx.execute(
+            """INSERT INTO documents(doc_id, source_key, path, title, fmt, url, content_hash, version, type,
+               grade, grade_min, grade_max, subject, chunks, size, added_at, updated_at, extra)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                doc.doc_id, doc.source_key, str(doc.path) if doc.path else None, doc.title, doc.fmt, doc.url,
+                doc.content_hash, v.version, meta["type"], meta["grade"], meta["grade_min"], meta["grade_max"],
+                meta["subject"], len(v.chunks), v.size, added_at, now, json.dumps(doc.extra),
+            ),
+        )  # fmt: skip
+        for cid, c in zip(v.ids, v.chunks):
+            cur = tx.execute(
+                """INSERT INTO chunks(chunk_id, doc_id, ord, text, page, slide, section, section_starts,
+                   char_start, char_end, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+                (
+                    cid, doc.doc_id, c.ord, c.text, c.page, c.slide, c.section,
+                    json.dumps([(o, " › ".join(h)) for o, h in c.section_starts]),
+                    c.char_start, c.char_end, c.tokens,
+                ),
+            )  # fmt: skip
+            tx.execute("INSERT INTO chunks_fts(rowid, title, section, body) VALUES (?,?,?,?)",
+                       (cur.lastrowid, doc.title, c.section, c.text))  # fmt: skip
+        tx.executemany("INSERT INTO aliases(doc_id, abbr, phrase, weight) VALUES (?,?,?,?)",
+                       [(doc.doc_id, a.abbr, a.phrase, a.weight) for a in v.aliases])  # fmt: skip
+
+    @staticmethod
+    def add_sentences(tx: sqlite3.Connection, rows: Sequence[tuple[str, int, int, int, bytes]]) -> None:
+        tx.executemany("INSERT OR REPLACE INTO sentences(chunk_id, ord, start, end, vec) VALUES (?,?,?,?,?)", rows)
+
+    @staticmethod
+    def delete_rows(tx: sqlite3.Connection, doc_id: str, keep: Sequence[str] = ()) -> None:
+        """Delete a document's rows; the sentence vectors of chunks in `keep` (the new version's
+        unchanged chunks: same ids, same text) stay."""
+        kept = set(keep)
+        gone = [r[0] for r in tx.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,)) if r[0] not in kept]
+        tx.executemany("DELETE FROM sentences WHERE chunk_id = ?", [(c,) for c in gone])
+        tx.execute("DELETE FROM aliases WHERE doc_id = ?", (doc_id,))
+        tx.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+        tx.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        tx.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    @staticmethod
+    def mark_stale(tx: sqlite3.Connection, doc_id: str) -> None:
+        """Make the next ingest of the document re-embed it (its stored version matches nothing)."""
+        tx.execute("UPDATE documents SET version = 'stale' WHERE doc_id = ?", (doc_id,))
+
+    # --- the journal -----------------------------------------------------------------------
+
+    @staticmethod
+    def begin(tx: sqlite3.Connection, doc_ids: Sequence[str], op: str, now: float) -> None:
+        tx.executemany("INSERT OR REPLACE INTO journal(doc_id, op, started) VALUES (?, ?, ?)",
+                       [(d, op, now) for d in doc_ids])  # fmt: skip
+
+    @staticmethod
+    def done(tx: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
+        tx.executemany("DELETE FROM journal WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    def pending(self) -> list[str]:
+        """Documents whose write did not finish (a crash)."""
+        return self.db.query("SELECT doc_id FROM journal", row=lambda r: r[0])
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,248 @@
+"""The knowledge base on disk: the SQLite catalog (documents, chunk texts, BM25 keyword index) and
+the Chroma collection (chunk vectors), kept consistent with each other. Searches take `Filters`
+and translate them for each half, so callers never write SQL or Chroma clauses.
+
+Crash safety. Every write to a document follows one protocol:
+
+1. a journal row naming the document is committed to the catalog;
+2. new vectors are upserted into Chroma (ids are derived from content, so a replay is harmless);
+3. the catalog's rows for the document (chunks, keyword index, version) are replaced in one
+   transaction;
+4. vectors the new version no longer has are deleted from Chroma;
+5. the journal row is removed.
+
+A run killed at any point leaves a journal row; the next write replays the repair for that
+document: Chroma is made to hold exactly the catalog's chunks, and a document whose vectors went
+missing is marked stale so that the next ingest re-embeds it. Nothing is duplicated, nothing the
+catalog lists is lost.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..aliases import Alias
+from ..domain import Chunk, Document, Filters
+from ..errors import SourceNotFound
+from ..settings import IndexSettings
+from .catalog import FILENAME, Catalog, IndexStats, SourceInfo, StoredChunk
+from .vectors import Vectors
+
+
+@dataclass
+class Version:
+    """A document as it is about to be stored: its chunks, version stamp and size in bytes."""
+
+    doc: Document
+    chunks: list[Chunk]
+    version: str
+    size: int = 0
+    aliases: list[Alias] = field(default_factory=list)
+
+    @cached_property
+    def ids(self) -> list[str]:
+        return chunk_ids(self.chunks)
+
+    def metadatas(self) -> list[dict[str, Any]]:
+        """What Chroma stores beside each vector (scalars only): enough to filter and to cite."""
+        doc, meta = self.doc, self.doc.tags.metadata()
+        return [
+            {
+                "doc_id": doc.doc_id,
+                "ord": c.ord,
+                "title": doc.title[:500],
+                "path": str(doc.path or doc.source_key),
+                "section": c.section[:500],
+                "page": c.page or 0,
+                "slide": c.slide or 0,
+                "char_start": c.char_start,
+                "char_end": c.char_end,
+                **meta,
+            }
+            for c in self.chunks
+        ]
+
+
+EmbedChunks = Callable[[list[Chunk]], tuple[np.ndarray, list[np.ndarray]]]
+
+
+def chunk_ids(chunks: Sequence[Chunk]) -> list[str]:
+    """Ids derived from the document and the chunk's content: re-ingesting the same content
+    yields the same ids, so an upsert never duplicates."""
+    seen: dict[str, int] = {}
+    ids = []
+    for c in chunks:
+        base = f"{c.doc_id}-{c.key}"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        ids.append(base if n == 0 else f"{base}-{n}")
+    return ids
+
+
+class KnowledgeBase:
+    """Documents, chunks, keyword index and vectors in the data dir."""
+
+    def __init__(self, settings: IndexSettings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(settings.data_dir / FILENAME)
+        self.vectors = Vectors(settings)
+
+    def warm(self) -> None:
+        """Open the vector index now rather than on the first search."""
+        self.vectors.collection  # noqa: B018
+
+    # -- documents -------------------------------------------------------------------------------
+    def version_of(self, source_key: str) -> str | None:
+        return self.catalog.version_of(source_key)
+
+    def sources(self) -> list[SourceInfo]:
+        """Every document, newest first."""
+        return self.catalog.sources()
+
+    def stats(self) -> IndexStats:
+        return self.catalog.stats()
+
+    def find(self, id_or_path: str) -> SourceInfo:
+        """A document by id, source key, path (absolute or relative to the cwd) or unique id prefix."""
+        candidates = [id_or_path]
+        try:
+            candidates.append(str(Path(id_or_path).expanduser().resolve()))
+        except OSError:
+            pass
+        for c in candidates:
+            info = self.catalog.find(c)
+            if info is not None:
+                return info
+        if len(id_or_path) >= 4:
+            found = self.catalog.with_id_prefix(id_or_path)
+            if len(found) == 1:
+                return found[0]
+        raise SourceNotFound(f"no indexed document matches {id_or_path!r} (see `guidepost sources list`)")
+
+    def sources_under(self, folder: Path) -> list[SourceInfo]:
+        return self.catalog.under(folder)
+
+    # -- searching -------------------------------------------------------------------------------
+    def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        return self.catalog.chunks(ids)
+
+    def chunk_count(self) -> int:
+        return self.catalog.chunk_count()
+
+    def term_frequency(self, term: str) -> int:
+        """In how many chunks a (stemmed, by FTS5's Porter stemmer) keyword occurs."""
+        return self.catalog.term_frequency(term)
+
+    def search_keyword(self, terms: Sequence[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """BM25 over titles, headings and chunk text: (chunk_id, score), higher = better."""
+        return self.catalog.search_keyword(terms, k, filters)
+
+    def search_dense(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """The nearest chunks to a normalised query vector: (chunk_id, cosine), best first."""
+        return self.vectors.query(embedding, k, filters)
+
+    def similarities(self, embedding: np.ndarray, ids: list[str]) -> dict[str, float]:
+        """Exact cosine similarity of the stored vectors of `ids` to `embedding`."""
+        return self.vectors.similarities(embedding, ids)
+
+    def sentence_sums(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """For each chunk, its units (sentences, list items, rows) in order as (start, end, sum of
+        token vectors). A chunk indexed before sentence vectors existed has none."""
+        return self.catalog.sentence_sums(chunk_ids)
+
+    def alias_candidates(self, abbr: str) -> list[tuple[str, int]]:
+        """Long forms of an acronym that the documents use, with their weight."""
+        return self.catalog.alias_candidates(abbr)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def write_many(self, versions: Sequence[Version], embed: EmbedChunks) -> int:
+        """Store new versions of documents, following the journal protocol for all of them at
+        once (Chroma's per-call cost is high, so vectors go in one upsert). `embed` is called
+        only for chunks whose vectors are not already stored: an edited document re-embeds only
+        what changed. It returns the chunks' vectors and their units' token-vector sums.
+        Returns how many chunks were embedded."""
+        if not versions:
+            return 0
+        self.repair()
+        now = time.time()
+        doc_ids = [v.doc.doc_id for v in versions]
+        added = self.catalog.added_at(doc_ids)
+        old_ids = self.catalog.chunk_ids_of(doc_ids)
+
+        with self.catalog.db.transaction() as tx:  # 1. journal
+            Catalog.begin(tx, doc_ids, "write", now)
+
+        ids: list[str] = []
+        chunks: list[Chunk] = []
+        metadatas: list[dict[str, Any]] = []
+        for v in versions:
+            ids += v.ids
+            chunks += v.chunks
+            metadatas += v.metadatas()
+        present = self.vectors.existing(ids) if old_ids else set()
+        present &= self.catalog.with_sentences(sorted(present))  # indexed before sentence vectors: again
+        new_pos = [i for i, cid in enumerate(ids) if cid not in present]
+        kept_pos = [i for i, cid in enumerate(ids) if cid in present]
+        sentence_rows: list[tuple[str, int, int, int, bytes]] = []
+        if new_pos:  # 2. vectors
+            vecs, sums = embed([chunks[i] for i in new_pos])
+            for i, unit_sums in zip(new_pos, sums):
+                sentence_rows += [(ids[i], o, a, b, v.astype(np.float16).tobytes())
+                                  for o, ((a, b), v) in enumerate(zip(chunks[i].units, unit_sums))]
+            self.vectors.upsert([ids[i] for i in new_pos], vecs, [chunks[i].text for i in new_pos],
+                                [metadatas[i] for i in new_pos])  # fmt: skip
+        if kept_pos:
+            self.vectors.update_metadata([ids[i] for i in kept_pos], [metadatas[i] for i in kept_pos])
+
+        with self.catalog.db.transaction() as tx:  # 3. catalog
+            for v in versions:
+                Catalog.replace_rows(tx, v, added.get(v.doc.doc_id, now), now)
+            Catalog.add_sentences(tx, sentence_rows)
+        stale = sorted(old_ids - set(ids))
+        if stale:  # 4. vectors the new versions no longer have
+            self.vectors.delete(stale)
+        with self.catalog.db.transaction() as tx:  # 5. done
+            Catalog.done(tx, doc_ids)
+        return len(new_pos)
+
+    def remove(self, doc_id: str) -> None:
+        self.repair()
+        with self.catalog.db.transaction() as tx:
+            Catalog.begin(tx, [doc_id], "remove", time.time())
+            Catalog.delete_rows(tx, doc_id)
+        self.vectors.delete(self.vectors.ids_of(doc_id))
+        with self.catalog.db.transaction() as tx:
+            Catalog.done(tx, [doc_id])
+
+    def repair(self) -> list[str]:
+        """Finish or undo writes that a crash interrupted. Returns the documents it touched."""
+        touched = []
+        for doc_id in self.catalog.pending():
+            want = self.catalog.chunk_ids_of([doc_id])
+            have = set(self.vectors.ids_of(doc_id))
+            extra = sorted(have - want)
+            if extra:
+                self.vectors.delete(extra)
+            with self.catalog.db.transaction() as tx:
+                if want - have:  # vectors lost: re-embed on the next ingest
+                    Catalog.mark_stale(tx, doc_id)
+                Catalog.done(tx, [doc_id])
+            touched.append(doc_id)
+        return touched
+
+    def check(self) -> dict[str, int]:
+        """Compare the catalog with Chroma (tests and the ingest benchmark report it)."""
+        want = self.catalog.all_chunk_ids()
+        have = self.vectors.all_ids()
+        return {"catalog": len(want), "vectors": len(have), "keyword": self.catalog.keyword_rows(),
+                "missing": len(want - have), "orphans": len(have - want)}  # fmt: skip
+
+    def close(self) -> None:
+        self.catalog.close()

@@ -58,3 +58,12 @@ class IndexUnavailable(GuidepostError):
 
 class NoRelevantSources(GuidepostError):
     pass
+
+
+class PersonalDataFound(DocumentError):
+    """A document looks like it holds student personal data, so it was not indexed.
+    `report` (an `ingest.privacy.PrivacyReport`) says what was found and where, masked."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report

@@ -67,3 +67,7 @@ class PersonalDataFound(DocumentError):
     def __init__(self, message: str, report: object) -> None:
         super().__init__(message)
         self.report = report
+
+
+class InvalidStandard(InvalidTags):
+    """A standard code a coach typed is not one of the known forms (CSTA, Common Core, NGSS)."""

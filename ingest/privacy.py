@@ -410,7 +410,18 @@ _HEADER_NAME = re.compile(
     r"|first|last|surname|last,? first(?: names?)?|first,? last(?: names?)?)",
     re.I,
 )
-_HEADER_ID = re.compile(r"(?:student )?(?:id|id ?#|id number|number|#|no\.?)|sid|lasid|sasid|osis|lunch (?:id|number|pin)", re.I)
+# 'Student ID' says whose number it is; a bare 'ID' or '#' column does only beside a name column.
+_HEADER_STUDENT_ID = re.compile(
+    r"(?:student|pupil|learner) ?(?:id|id ?#|id number|number|#|no\.?)|sid|lasid|sasid|osis|lunch (?:id|number|pin)", re.I
+)
+_HEADER_ID = re.compile(r"id|id ?#|id number|#|no\.?|number", re.I)
+# Words that head columns of figures: a plain-text header line with one of them and no person
+# ('Design Phases Points Earned') introduces a table of something else.
+_FIGURE_COLUMNS = re.compile(
+    r"\b(?:points?|pts|scores?|marks?|minutes|mins|weight|earned|total|percent|value|amount|count|quantity"
+    r"|price|cost|time|duration|days?|hours?)\b|%",
+    re.I,
+)
 _HEADER_DOB = re.compile(r"dob|d\.o\.b\.?|date of birth|birth ?date|birth ?day", re.I)
 _TABLE_RULE = re.compile(r"\s*:?-{2,}:?\s*")
 # A cell or token that is a mark, a score or an identifier rather than words.
@@ -419,6 +430,9 @@ _DATA = re.compile(
     rf"|[A-Za-z]{{0,3}}-?\d{{3,}}|{_DATE})",
     re.I,
 )
+# What a gradebook row carries beside a name: a score, a letter grade, a student number or an
+# address (a year alone, as in 'Grace Hopper, 1906', is not one).
+_MARK = re.compile(r"\d{1,3}(?:\.\d+)?%?|\d+(?:\.\d+)?\s*/\s*\d+|[A-F][+-]?|[A-Za-z]{0,3}-?\d{5,}")
 _LIST_ROW = re.compile(
     rf"\s*(?:[-*•+]|\d{{1,3}}[.)])?\s*(?P<name>{_LAST_FIRST.pattern}|{_FIRST_LAST.pattern})"
     r"(?:\s*[:–—-]\s*|,\s*|\s+)(?P<rest>\S.*)"
@@ -517,13 +531,15 @@ def _table_findings(block: _Block) -> Iterator[Finding]:
     headed = _is_header(first.cells) if first.tabular else _is_header(block.header_before.split())
     if first.tabular and headed:
         name_col = _column(first.cells, _HEADER_NAME)
-        id_col = _column(first.cells, _HEADER_ID)
+        id_col = _column(first.cells, _HEADER_STUDENT_ID)
+        if id_col is None and name_col is not None:
+            id_col = _column(first.cells, _HEADER_ID)
         dob_col = _column(first.cells, _HEADER_DOB)
         body = rows[1:]
         if name_col is None and id_col is None and dob_col is None:
             return
     header_line = not first.tabular and headed and bool(_HEADER_LINE.search(block.header_before))
-    if not first.tabular and headed and not header_line:
+    if not first.tabular and headed and not header_line and _FIGURE_COLUMNS.search(block.header_before):
         return
 
     names: list[tuple[_Row, str]] = []
@@ -553,7 +569,7 @@ def _is_header(cells: list[str]) -> bool:
 
 def _row_name(row: _Row, name_col: int | None, header_line: bool) -> str | None:
     """The person's name a row carries, if it is a roster or gradebook row."""
-    cells = [c for c in row.cells]
+    cells = row.cells
     if name_col is not None:  # under a 'Name' / 'Student' header, a first name alone will do
         cell = cells[name_col] if name_col < len(cells) else ""
         return cell if _is_person_name(cell, min_tokens=1) else None
@@ -567,7 +583,11 @@ def _row_name(row: _Row, name_col: int | None, header_line: bool) -> str | None:
         if not _is_person_name(cells[0], min_tokens=1 if header_line else 2):
             return None
         others = cells[1:]
-    if others and all(_DATA.fullmatch(c) or _EMAIL.fullmatch(c) for c in others):
+    if (
+        others
+        and all(_DATA.fullmatch(c) or _EMAIL.fullmatch(c) for c in others)
+        and any(_MARK.fullmatch(c) or _EMAIL.fullmatch(c) for c in others)
+    ):
         return cells[candidates[0]]
     return None
 

@@ -255,9 +255,17 @@ def test_tables_that_are_not_rosters(text):
     assert Kind.ROSTER not in kinds(scan_text(text).findings)
 
 
-def test_a_headerless_gradebook_is_a_roster():
-    text = "Quiz 3\n\nMaria Lopez  92  A\nJames Chen  88  B+\nAaliyah Johnson  95  A\n"
+@pytest.mark.parametrize("heading", ["Quiz 3", "Retake list", "Who still owes the lab"])
+def test_a_headerless_gradebook_is_a_roster(heading):
+    text = f"{heading}\n\nMaria Lopez  92  A\nJames Chen  88  B+\nAaliyah Johnson  95  A\n"
     assert kinds(scan_text(text).findings) == [Kind.ROSTER]
+
+
+def test_an_id_column_is_a_student_id_only_when_the_header_says_so_or_names_sit_beside_it():
+    tasks = "ID | Task | Minutes\n--|--|--\n1001 | Warm-up | 5\n1002 | Lab | 30"
+    assert scan_text(tasks).findings == ()
+    roster = "Name | ID\n--|--\nMaria Lopez | 1001\nJames Chen | 1002\nPriya Natarajan | 1003"
+    assert kinds(scan_text(roster).findings) == [Kind.STUDENT_ID] * 3 + [Kind.ROSTER]
 
 
 # --- the error that refuses the file --------------------------------------------------------------------

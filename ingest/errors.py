@@ -54,3 +54,44 @@ class SourceNotFound(GuidepostError):
 
 class IndexUnavailable(GuidepostError):
     """The knowledge base or a store in the data dir cannot be opened or written."""
+
+
+class PersonalDataFound(DocumentError):
+    """A document looks like it holds student personal data, so it was not indexed.
+    `report` (an `ingest.privacy.PrivacyReport`) says what was found and where, masked."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class InvalidStandard(InvalidTags):
+    """A standard code a coach typed is not one of the known forms (CSTA, Common Core, NGSS)."""
+
+
+class WebPageError(DocumentError):
+    """A web page could not be fetched or read. Nothing already indexed is touched."""
+
+
+class UnsafeURL(WebPageError):
+    """Not an http(s) link, or one that leads to a private, loopback or link-local address."""
+
+
+class PageUnavailable(WebPageError):
+    """The host could not be found or reached, or it answered with an error status."""
+
+
+class TooManyRedirects(WebPageError):
+    pass
+
+
+class FetchTimeout(WebPageError):
+    pass
+
+
+class PageTooLarge(WebPageError):
+    pass
+
+
+class UnsupportedContent(WebPageError):
+    """The link serves something other than a web page, text or a PDF."""

@@ -218,14 +218,17 @@ class Engine(AnswerEngine):
             return []
         lead = max(cands, key=lambda c: (c.score, -c.hit, -c.unit.start))
         points = [lead]
-        same = sorted((c for c in cands if c.hit == lead.hit and c.unit.start > lead.unit.start), key=lambda c: c.unit.start)
-        text = retrieval.hits[lead.hit].chunk.text
+        hit = retrieval.hits[lead.hit]
+        by_start = {c.unit.start: c for c in cands if c.hit == lead.hit}
+        order = [u.start for u in hit.units]
         last = lead
-        for c in same[: LEAD_WINDOW - 1]:
-            if text[last.unit.end : c.unit.start].count("\n") > 2:  # a new section, not the next step
-                break
-            points.append(c)
-            last = c
+        for _ in range(LEAD_WINDOW - 1):
+            i = order.index(last.unit.start) + 1
+            nxt = by_start.get(order[i]) if i < len(order) else None
+            if nxt is None or hit.chunk.text[last.unit.end : nxt.unit.start].count("\n") > 2:
+                break  # the next unit is not quotable, not relevant, or in a new section
+            points.append(nxt)
+            last = nxt
         for i in sorted({c.hit for c in cands} - {lead.hit}):
             best = max((c for c in cands if c.hit == i), key=lambda c: c.score)
             quoted = {fold_markup(retrieval.hits[p.hit].chunk.text[p.unit.start : p.unit.end]) for p in points}

@@ -68,10 +68,15 @@ def tag_options(f):
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @tag_options
+@click.option("--allow-personal-data", is_flag=True,
+              help="Index files even when they look like they hold student personal data (refused otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
+def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, subject: str | None,
+           allow_personal_data: bool, as_json: bool) -> None:  # fmt: skip
     """Index files and folders (recursively). Unchanged files are skipped; changed ones replaced;
-    files deleted from an indexed folder are removed. Exit 1 when some files failed."""
+    files deleted from an indexed folder are removed. Files that look like they hold student
+    personal data are refused (under `failed`) unless --allow-personal-data. Exit 1 when some
+    files failed."""
     from ingest.domain import Tags
     from ingest.library import Library
 
@@ -87,6 +92,7 @@ def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, sub
         tags,
         progress=bar.update if bar else None,
         on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
+        allow_personal_data=allow_personal_data,
     )
     if bar:
         bar.close()

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from .domain import Tags
 from .embeddings import Encoder
-from .errors import GuidepostError
+from .errors import GuidepostError, PersonalDataFound
 from .pipeline import IngestReport, Ingestor
 from .settings import IndexSettings
 from .stores import IndexStats, KnowledgeBase, SourceInfo
@@ -31,6 +31,7 @@ from .stores import IndexStats, KnowledgeBase, SourceInfo
 log = logging.getLogger(__name__)
 
 UNEXPECTED_ADD = "Something went wrong on my side while adding it. It has been logged."
+PERSONAL_DATA_OVERRIDE = "personal_data_override"  # extra key: {"by", "at", "findings"} when indexed anyway
 UNEXPECTED_RETAG = "Something went wrong on my side while saving the tags. It has been logged."
 
 
@@ -57,6 +58,8 @@ class Added:
     tags: Tags = Tags()
     reason: str = ""  # when failed
     url: str | None = None
+    source_key: str = ""
+    personal_data: Any = None  # when refused for student personal data: the PrivacyReport (masked findings)
 
     @property
     def ok(self) -> bool:
@@ -124,18 +127,26 @@ class Library:
 
     def add_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
                   progress: Callable[[int], None] | None = None,
-                  on_total: Callable[[int], None] | None = None) -> IngestReport:  # fmt: skip
-        """Index files and folders (see `Ingestor.ingest_paths`)."""
+                  on_total: Callable[[int], None] | None = None,
+                  allow_personal_data: bool = False) -> IngestReport:  # fmt: skip
+        """Index files and folders (see `Ingestor.ingest_paths`). Files that look like they hold
+        student personal data are refused (under `failed`) unless `allow_personal_data`."""
         with self._write:
-            report = self.ingestor.ingest_paths(paths, tags, progress=progress, on_total=on_total)
+            report = self.ingestor.ingest_paths(paths, tags, progress=progress, on_total=on_total,
+                                                allow_personal_data=allow_personal_data)  # fmt: skip
         if report.indexed or report.removed:
             self._changed()
         return report
 
-    def add(self, upload: Upload, tags: Tags) -> Added:
-        """Index `upload` with `tags` (an unchanged file is recognised and left alone)."""
+    def add(self, upload: Upload, tags: Tags, *, allow_personal_data: bool = False) -> Added:
+        """Index `upload` with `tags` (an unchanged file is recognised and left alone). It is
+        scanned for student personal data first: when some is found it is not indexed (the result
+        carries the masked findings in `personal_data`) unless `allow_personal_data`."""
         try:
-            return self._add(upload, tags)
+            return self._add(upload, tags, allow_personal_data)
+        except PersonalDataFound as e:
+            return Added(upload.name, "failed", tags=tags, reason=str(e), personal_data=e.report,
+                         source_key=upload.source_key)
         except GuidepostError as e:
             return Added.failed(upload.name, str(e))
         except Exception:
@@ -149,18 +160,23 @@ class Library:
         try:
             doc = self.find(ref)
             name = doc.title
-            return self._add(fetch(doc), tags)
+            upload = fetch(doc)
+            override = (doc.extra or {}).get(PERSONAL_DATA_OVERRIDE)
+            if override:  # a coach chose to index it anyway: that choice stands
+                upload.extra.setdefault(PERSONAL_DATA_OVERRIDE, override)
+            return self._add(upload, tags, allow_personal_data=bool(override))
         except GuidepostError as e:
             return Added.failed(name, str(e))
         except Exception:
             log.exception("could not re-tag %s", ref)
             return Added.failed(name, UNEXPECTED_RETAG)
 
-    def _add(self, upload: Upload, tags: Tags) -> Added:
+    def _add(self, upload: Upload, tags: Tags, allow_personal_data: bool = False) -> Added:
         with self._write:
             existed = self.kb.version_of(upload.source_key) is not None
             result = self.ingestor.ingest_bytes(upload.data, upload.name, source_key=upload.source_key, tags=tags,
-                                                url=upload.url, extra=upload.extra)  # fmt: skip
+                                                url=upload.url, extra=upload.extra,
+                                                allow_personal_data=allow_personal_data)  # fmt: skip
         status: Literal["indexed", "updated", "unchanged"] = result.status
         if result.status == "indexed":
             self._changed()

@@ -26,6 +26,7 @@ from .domain import Chunk, Document, Tags
 from .embeddings import Encoder
 from .errors import FileTooLarge, GuidepostError, IndexUnavailable, NoExtractableText, UnsupportedFile
 from .loaders import is_sidecar, load_bytes, load_file, supported_suffixes
+from .privacy import scan_document
 from .settings import IndexSettings
 from .stores import KnowledgeBase, Version
 
@@ -172,9 +173,10 @@ class Ingestor:
 
     # -- one document --------------------------------------------------------------------------
     def prepare(self, data: bytes, name: str, *, source_key: str, tags: Tags, url: str | None = None,
-                path: Path | None = None, extra: bytes = b"") -> _Prepared | None:
+                path: Path | None = None, extra: bytes = b"", allow_personal_data: bool = False) -> _Prepared | None:
         """Parse and chunk, or return None when the stored version is current. With `path`,
-        the file is loaded from disk (so its tag sidecar is read too)."""
+        the file is loaded from disk (so its tag sidecar is read too). A document that looks like
+        it holds student personal data raises PersonalDataFound unless `allow_personal_data`."""
         version = self.version(data, extra, tags)
         if self.kb.version_of(source_key) == version:
             return None
@@ -182,16 +184,22 @@ class Ingestor:
             doc = load_file(path, self.settings, tags=tags, source_key=source_key, url=url)
         else:
             doc = load_bytes(data, name, self.settings, source_key=source_key, tags=tags, url=url)
+        if not allow_personal_data:
+            found = scan_document(doc)
+            if found:
+                raise found.error(name)
         chunks = self.chunker.chunk(doc)
         if not chunks:
             raise NoExtractableText(f"{name}: no text could be extracted to index")
         return _Prepared(str(path or name), doc, chunks, version, len(data), aliases.extract(doc.text))
 
     def ingest_bytes(self, data: bytes, name: str, *, source_key: str, tags: Tags | None = None,
-                     url: str | None = None, extra: dict[str, Any] | None = None) -> Ingested:
+                     url: str | None = None, extra: dict[str, Any] | None = None,
+                     allow_personal_data: bool = False) -> Ingested:
         """Index one uploaded file. Raises a DocumentError with a readable reason when the file
-        cannot be indexed."""
-        prepared = self.prepare(data, name, source_key=source_key, tags=tags or Tags(), url=url)
+        cannot be indexed (PersonalDataFound unless `allow_personal_data`)."""
+        prepared = self.prepare(data, name, source_key=source_key, tags=tags or Tags(), url=url,
+                                allow_personal_data=allow_personal_data)
         if prepared is None:
             info = self.kb.find(source_key)
             return Ingested("unchanged", info.id, info.title, info.chunks)
@@ -206,7 +214,8 @@ class Ingestor:
     # -- many files ----------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
                      progress: Callable[[int], None] | None = None,
-                     on_total: Callable[[int], None] | None = None) -> IngestReport:
+                     on_total: Callable[[int], None] | None = None,
+                     allow_personal_data: bool = False) -> IngestReport:
         start = time.perf_counter()
         tags = tags or Tags()
         report = IngestReport()
@@ -219,7 +228,7 @@ class Ingestor:
         batch: list[_Prepared] = []
         pending = 0
         warm = False
-        for item in self._prepared(files, tags, report):
+        for item in self._prepared(files, tags, report, allow_personal_data):
             if progress:
                 progress(1)
             if item is None:
@@ -240,7 +249,8 @@ class Ingestor:
         report.seconds = time.perf_counter() - start
         return report
 
-    def _prepared(self, files: list[Path], tags: Tags, report: IngestReport) -> Iterator[_Prepared | None]:
+    def _prepared(self, files: list[Path], tags: Tags, report: IngestReport,
+                  allow_personal_data: bool = False) -> Iterator[_Prepared | None]:
         """Parse and chunk in a background thread, one step ahead of the encoder."""
         q: queue.Queue = queue.Queue(maxsize=64)
         done = object()
@@ -248,7 +258,7 @@ class Ingestor:
         def work() -> None:
             try:
                 for f in files:
-                    q.put(self._prepare_file(f, tags, report))
+                    q.put(self._prepare_file(f, tags, report, allow_personal_data))
             finally:
                 q.put(done)
 
@@ -258,7 +268,7 @@ class Ingestor:
             yield item
         t.join()
 
-    def _prepare_file(self, f: Path, tags: Tags, report: IngestReport) -> _Prepared | None:
+    def _prepare_file(self, f: Path, tags: Tags, report: IngestReport, allow_personal_data: bool = False) -> _Prepared | None:
         try:
             size = f.stat().st_size
             if size > self.settings.max_file_bytes:
@@ -267,7 +277,7 @@ class Ingestor:
                 )
             resolved = f.resolve()
             item = self.prepare(f.read_bytes(), f.name, source_key=str(resolved), tags=tags, path=resolved,
-                                extra=_sidecar_bytes(f))
+                                extra=_sidecar_bytes(f), allow_personal_data=allow_personal_data)
             if item is None:
                 report.unchanged.append(str(f))
             else:

@@ -102,3 +102,30 @@ def test_eval_command(run, folder: Path, tmp_path: Path):
     res = run("eval", "--questions", str(q), str(q2))
     assert res.exit_code == 0 and "questions: 2" in res.stdout and "answerable refused / out-of-scope refused" in res.stdout
     assert "answer_has_evidence" in res.stdout
+
+
+def test_ingest_refuses_personal_data_unless_allowed_and_indexes_blank_templates(run, tmp_path: Path):
+    from tests.ingest.privacy_samples import gradebook_markdown
+
+    kb = tmp_path / "uploads"
+    kb.mkdir()
+    (kb / "gradebook.md").write_bytes(gradebook_markdown())
+    (kb / "intake-form.md").write_text(
+        "# Reading intake form\n\nStudent Name: ______________\n\nDOB: __/__/____\n\n"
+        "Ask the student which book they last finished and why they chose it.\n"
+    )
+    res = run("ingest", str(kb), "--json")
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert [Path(d["path"]).name for d in out["indexed"]] == ["intake-form.md"]  # a blank template is fine
+    (failed,) = out["failed"]
+    assert Path(failed["path"]).name == "gradebook.md" and "personal data" in failed["error"]
+    assert "Maria Lopez" not in failed["error"]  # values are masked
+
+    res = run("ingest", str(kb))  # the human form says why too
+    assert res.exit_code == 1 and "personal data" in res.stderr
+
+    res = run("ingest", str(kb), "--allow-personal-data", "--json")
+    assert res.exit_code == 0
+    out = json.loads(res.stdout)
+    assert [Path(d["path"]).name for d in out["indexed"]] == ["gradebook.md"] and out["failed"] == []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from slack_bolt import Ack
@@ -36,7 +37,7 @@ from bot.slack.views.kit import context, escape_mrkdwn, notice_blocks, truncate
 from bot.slack.views.library import SOURCES_PAGE_SIZE, added_blocks, added_text, refusal, sources_blocks, tags_modal
 from ingest.domain import DOC_TYPES, Tags, normalize_subject, normalize_type, parse_grade
 from ingest.errors import GuidepostError, InvalidTags, SourceNotFound
-from ingest.library import UNEXPECTED_ADD, Added, Upload
+from ingest.library import PERSONAL_DATA_OVERRIDE, UNEXPECTED_ADD, Added, Upload
 from ingest.stores import SourceInfo
 
 log = logging.getLogger("guidepost.slack")
@@ -94,9 +95,12 @@ def upload(f: SlackFile, data: bytes, tags: Tags, *, user: str | None, channel: 
     return Upload(data, f.name, source_key(f.id), url=f.permalink, extra={"slack": slack})
 
 
-def add_file(ctx: BotContext, file_id: str, tags: Tags, *, user: str | None, channel: str | None) -> Added:
+def add_file(ctx: BotContext, file_id: str, tags: Tags, *, user: str | None, channel: str | None,
+             anyway: dict[str, Any] | None = None) -> Added:  # fmt: skip
     """Fetch the Slack file `file_id` and add it. `tags` fill in over the tags it was indexed
-    with before (so sharing it again without tags changes nothing)."""
+    with before (so sharing it again without tags changes nothing). It is refused when it looks
+    like it holds student personal data, unless `anyway` (who chose to index it anyway, and when:
+    kept in the document's extra)."""
     name = file_id
     try:
         f = ctx.files.info(file_id)
@@ -110,7 +114,10 @@ def add_file(ctx: BotContext, file_id: str, tags: Tags, *, user: str | None, cha
         return Added.failed(name, UNEXPECTED_ADD)
     before = ctx.library.existing(source_key(file_id))
     given = tags.merged_over(stored_tags(before)) if before else tags
-    return ctx.library.add(upload(f, data, given, user=user, channel=channel), given)
+    item = upload(f, data, given, user=user, channel=channel)
+    if anyway:
+        item.extra[PERSONAL_DATA_OVERRIDE] = anyway
+    return ctx.library.add(item, given, allow_personal_data=bool(anyway))
 
 
 def retag(ctx: BotContext, doc_id: str, tags: Tags, *, user: str | None) -> Added:
@@ -222,6 +229,48 @@ def latest_files(ctx: BotContext, channel: str | None, user: str | None) -> list
         if message.user == user and message.files:
             return [f.id for f in message.files]
     return []
+
+
+# --- a file refused for student personal data: Index anyway / Cancel -------------------------
+
+
+def index_anyway(ctx: BotContext, action: BlockAction) -> None:
+    """The coach pressed "Index anyway": fetch the file again and index it, recording who chose
+    to and when."""
+    if not ctx.coaches.is_coach(action.user):
+        reply_privately(ctx, action.recipient, refusal(ADD, ctx.help_contact))
+        return
+    try:
+        value = json.loads(action.value)
+        key, given = str(value["key"]), value.get("tags") or {}
+        tags = Tags.parse(type=given.get("type"), grade=given.get("grade"), subject=given.get("subject"))
+    except (ValueError, KeyError, TypeError, GuidepostError):
+        reply_privately(ctx, action.recipient, "That button is out of date: share the file again.")
+        return
+    if not key.startswith(SOURCE_PREFIX):
+        reply_privately(ctx, action.recipient, "Only files shared in Slack can be indexed from here; "
+                        "from the command line use `guidepost ingest --allow-personal-data`.")  # fmt: skip
+        return
+    anyway = {"by": action.user, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    reply_privately(ctx, action.recipient, "Indexing it anyway…", [context(":hourglass_flowing_sand: Indexing it anyway…")],
+                    replace=True)  # fmt: skip
+
+    def finish() -> None:
+        result = add_file(ctx, key[len(SOURCE_PREFIX) :], tags, user=action.user, channel=action.channel, anyway=anyway)
+        if result.ok:
+            log.info("%s indexed %s despite the personal-data scan", action.user, result.doc_id)
+        reply_privately(ctx, action.recipient, added_text([result]), added_blocks([result]), replace=True)
+
+    ctx.submit_ingest(finish)
+
+
+def cancel_personal_data(ctx: BotContext, action: BlockAction) -> None:
+    try:
+        name = str(json.loads(action.value).get("name") or "the file")
+    except (ValueError, AttributeError):
+        name = "the file"
+    reply_privately(ctx, action.recipient, f"Cancelled: *{escape_mrkdwn(name)}* was not added to the knowledge base.",
+                    replace=True)  # fmt: skip
 
 
 # --- Edit tags -------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ everyone but coaches gets."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.slack.ids import ACTION_EDIT_TAGS, ACTION_SOURCES_PAGE, COMMAND, TAGS_MODAL
+from bot.slack.ids import ACTION_EDIT_TAGS, ACTION_INDEX_ANYWAY, ACTION_INDEX_CANCEL, ACTION_SOURCES_PAGE, COMMAND, TAGS_MODAL
 from bot.slack.views.kit import (
     MAX_BLOCKS,
     MAX_MODAL_TITLE,
@@ -38,7 +39,10 @@ def added_blocks(results: Sequence[Added], *, editable: bool = True) -> list[dic
     """What happened to each file a coach shared: indexed (title, passages, tags), unchanged,
     or the reason it could not be. `editable` puts an "Edit tags" button beside each document."""
     blocks: list[dict[str, Any]] = []
-    for r in results[: MAX_BLOCKS // 2]:
+    for r in results[: MAX_BLOCKS // 4]:
+        if r.personal_data:
+            blocks.extend(personal_data_blocks(r))
+            continue
         if not r.ok:
             blocks.append(
                 section(f":warning: I couldn't add *{truncate(escape_mrkdwn(r.name), 300)}*: "
@@ -64,6 +68,29 @@ def added_blocks(results: Sequence[Added], *, editable: bool = True) -> list[dic
         blocks.append(context("Teachers can ask about it right away. Tags: type, grade, subject — e.g. "
                               "`type: choice board, grade 5, subject math` in the message with the file."))  # fmt: skip
     return blocks
+
+
+MAX_FINDINGS_SHOWN = 8
+
+
+def personal_data_blocks(r: Added) -> list[dict[str, Any]]:
+    """A file refused because it looks like it holds student personal data: what was found and
+    where (values masked), with "Index anyway" and "Cancel"."""
+    findings = list(r.personal_data.findings)
+    lines = [f"• {escape_mrkdwn(f.kind.label)} `{escape_mrkdwn(f.masked)}` ({escape_mrkdwn(str(f.location))})"
+             for f in findings[:MAX_FINDINGS_SHOWN]]  # fmt: skip
+    if len(findings) > MAX_FINDINGS_SHOWN:
+        lines.append(f"• …and {len(findings) - MAX_FINDINGS_SHOWN} more")
+    text = (f":lock: I didn't add *{truncate(escape_mrkdwn(r.name), 300)}*: it looks like it holds student personal data. "
+            "Teachers could be shown it in answers.\n" + "\n".join(lines))  # fmt: skip
+    value = json.dumps({"key": r.source_key, "tags": {"type": r.tags.type, "grade": r.tags.grade, "subject": r.tags.subject}},
+                       separators=(",", ":"))  # fmt: skip
+    actions = {"type": "actions", "elements": [
+        button("Index anyway", ACTION_INDEX_ANYWAY, value, style="danger"),
+        button("Cancel", ACTION_INDEX_CANCEL, json.dumps({"name": r.name[:200]})),
+    ]}  # fmt: skip
+    return [section(truncate(text, 2900)), actions,
+            context("_Index anyway_ if it is not student data (it is recorded who chose to and when); _Cancel_ to leave it out.")]
 
 
 def _passages(n: int) -> str:

@@ -353,3 +353,47 @@ def test_a_coachs_new_file_is_quoted_first_when_a_teacher_asks_about_it(
     first = text.splitlines()[0] if "•" not in text else text[text.index("•"):].splitlines()[0]
     assert "circle three words they misspelled last week" in first and "[1]" in first, text
     assert "When I pick my own kids up" not in answer.blocks_json
+
+
+def _button(call: Call, action_id: str) -> dict[str, Any]:
+    return next(e for b in call.params["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id)
+
+
+def test_a_file_with_student_personal_data_is_held_back_until_a_coach_says_index_anyway(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any
+) -> None:
+    from tests.ingest.privacy_samples import gradebook_markdown
+
+    share(sender, fake_slack, "F0GRADES01", "gradebook.md", gradebook_markdown(), "type: report", ts="1700001700.000100")
+    update = result_of(fake_slack)
+    text = update.blocks_json
+    assert "looks like it holds student personal data" in text and "Maria Lopez" not in text
+    assert "line " in text and "roster or gradebook table" in text  # what and where, masked
+    assert engine.kb.sources() == []  # not indexed
+    anyway = _button(update, ids.ACTION_INDEX_ANYWAY)
+    assert _button(update, ids.ACTION_INDEX_CANCEL)
+
+    # a teacher pressing it is refused
+    sender.interaction(block_action(ids.ACTION_INDEX_ANYWAY, anyway["value"], response_url=fake_slack.response_url("t"),
+                                    channel=DM))  # fmt: skip
+    refused = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "t")[0]
+    assert "coach" in refused.params["text"].lower() and engine.kb.sources() == []
+
+    sender.interaction(block_action(ids.ACTION_INDEX_ANYWAY, anyway["value"], response_url=fake_slack.response_url("ok"),
+                                    user=COACH, channel=DM))  # fmt: skip
+    done = fake_slack.wait_for("response_url", count=2, timeout=60, where=lambda c: c.params["_name"] == "ok")[-1]
+    assert "Added" in done.blocks_json and done.params["replace_original"] is True
+    doc = engine.kb.find("slack:F0GRADES01")
+    override = doc.extra["personal_data_override"]
+    assert override["by"] == COACH and override["at"][:4].isdigit() and doc.type == "report"
+
+
+def test_cancel_leaves_a_file_with_personal_data_out(sender: SlackSender, fake_slack: FakeSlack, engine: Any) -> None:
+    from tests.ingest.privacy_samples import gradebook_markdown
+
+    share(sender, fake_slack, "F0GRADES02", "gradebook.md", gradebook_markdown(), "", ts="1700001800.000100")
+    cancel = _button(result_of(fake_slack), ids.ACTION_INDEX_CANCEL)
+    sender.interaction(block_action(ids.ACTION_INDEX_CANCEL, cancel["value"], response_url=fake_slack.response_url("c"),
+                                    user=COACH, channel=DM))  # fmt: skip
+    gone = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "c")[0]
+    assert "Cancelled: *gradebook.md* was not added" in gone.params["text"] and engine.kb.sources() == []

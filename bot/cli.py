@@ -66,34 +66,50 @@ def tag_options(f):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @tag_options
 @click.option("--allow-personal-data", is_flag=True,
               help="Index files even when they look like they hold student personal data (refused otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, subject: str | None,
+def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None,
            allow_personal_data: bool, as_json: bool) -> None:  # fmt: skip
-    """Index files and folders (recursively). Unchanged files are skipped; changed ones replaced;
-    files deleted from an indexed folder are removed. Files that look like they hold student
-    personal data are refused (under `failed`) unless --allow-personal-data. Exit 1 when some
-    files failed."""
+    """Index files, folders (recursively) and web pages (https://… links). Unchanged files are
+    skipped; changed ones replaced; files deleted from an indexed folder are removed. Files that
+    look like they hold student personal data are refused (under `failed`) unless
+    --allow-personal-data. Exit 1 when some failed."""
     from ingest.domain import Tags
     from ingest.library import Library
+    from ingest.pipeline import Failed, Indexed
 
     tags = Tags.parse(doc_type, grade, subject)
+    links = [p for p in paths if _is_link(p)]
+    files = [Path(p) for p in paths if not _is_link(p)]
     library = Library(_settings())
     bar = None
     if not as_json and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, leave=False)
-    report = library.add_paths(
-        paths,
-        tags,
-        progress=bar.update if bar else None,
-        on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
-        allow_personal_data=allow_personal_data,
-    )
+    if files:
+        report = library.add_paths(
+            files,
+            tags,
+            progress=bar.update if bar else None,
+            on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
+            allow_personal_data=allow_personal_data,
+        )
+    else:
+        from ingest.pipeline import IngestReport
+
+        report = IngestReport()
+    for link in links:
+        added = library.add_url(link, tags, allow_personal_data=allow_personal_data)
+        if not added.ok:
+            report.failed.append(Failed(link, added.reason))
+        elif added.status == "unchanged":
+            report.unchanged.append(link)
+        else:
+            report.indexed.append(Indexed(link, added.doc_id, added.title, added.chunks, added.tags.type or "other"))
     if bar:
         bar.close()
     if as_json:
@@ -112,6 +128,37 @@ def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, sub
             + f" in {report.seconds:.1f} s"
         )
     sys.exit(1 if report.failed else 0)
+
+
+def _is_link(arg: str) -> bool:
+    return arg.lower().startswith(("http://", "https://"))
+
+
+@cli.command()
+@click.argument("refs", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def refresh(refs: tuple[str, ...], as_json: bool) -> None:
+    """Fetch web pages added from a link again (the ids or links given, or all of them) and
+    index again only those that changed. Exit 1 when some failed."""
+    from ingest.library import Library
+
+    results = Library(_settings()).refresh(refs)
+    out: dict[str, list[Any]] = {"updated": [], "unchanged": [], "failed": []}
+    for r in results:
+        if not r.ok:
+            out["failed"].append({"source": r.name, "error": r.reason})
+        else:
+            out["unchanged" if r.status == "unchanged" else "updated"].append(
+                {"id": r.doc_id, "title": r.title, "url": r.url, "chunks": r.chunks})
+    if as_json:
+        _emit_json(out)
+    else:
+        for item in out["updated"]:
+            click.echo(f"updated    {item['url']}  ({item['chunks']} chunks)")
+        for failure in out["failed"]:
+            click.echo(click.style("failed     ", fg="red") + f"{failure['source']}: {failure['error']}", err=True)
+        click.echo(f"{len(out['updated'])} updated, {len(out['unchanged'])} unchanged, {len(out['failed'])} failed")
+    sys.exit(1 if out["failed"] else 0)
 
 
 # --- sources ---------------------------------------------------------------------------------

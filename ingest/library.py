@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from .stores import IndexStats, KnowledgeBase, SourceInfo
 log = logging.getLogger(__name__)
 
 UNEXPECTED_ADD = "Something went wrong on my side while adding it. It has been logged."
+WEB = "web"  # extra key of a page added from a link: its validators and the tags it was added with
 PERSONAL_DATA_OVERRIDE = "personal_data_override"  # extra key: {"by", "at", "findings"} when indexed anyway
 UNEXPECTED_RETAG = "Something went wrong on my side while saving the tags. It has been logged."
 
@@ -185,6 +187,88 @@ class Library:
         doc = self.kb.find(result.id)
         shown = Tags(doc.type, doc.grade or None, doc.subject or None)  # with the file's own tags
         return Added(upload.name, status, result.title, result.id, result.chunks, shown, url=upload.url)
+
+    # --- web pages -------------------------------------------------------------------------
+
+    def add_url(self, url: str, tags: Tags, *, extra: dict[str, Any] | None = None,
+                allow_personal_data: bool = False) -> Added:  # fmt: skip
+        """Fetch a web page and index its main text (see `ingest.web`); the page's address is what
+        answers cite. The server's validators are kept (`extra["web"]`) for `refresh`."""
+        try:
+            return self._add_page(url, tags, extra or {}, allow_personal_data, previous=None)
+        except PersonalDataFound as e:
+            return Added(url, "failed", tags=tags, reason=str(e), personal_data=e.report, source_key=url)
+        except GuidepostError as e:
+            return Added.failed(url, str(e))
+        except Exception:
+            log.exception("could not add the page %s", url)
+            return Added.failed(url, UNEXPECTED_ADD)
+
+    def web_sources(self) -> list[SourceInfo]:
+        """Documents added from a link."""
+        return [s for s in self.sources() if isinstance((s.extra or {}).get(WEB), dict)]
+
+    def refresh(self, refs: Iterable[str] = ()) -> list[Added]:
+        """Fetch pages added from a link again (those named, or all) and index again only those
+        whose text changed: a conditional request (ETag / Last-Modified) first, then the hash of
+        the extracted text."""
+        results = []
+        docs: list[SourceInfo] = []
+        for ref in refs:
+            try:
+                doc = self.find(ref)
+            except GuidepostError as e:
+                results.append(Added.failed(ref, str(e)))
+                continue
+            if not isinstance((doc.extra or {}).get(WEB), dict):
+                results.append(Added.failed(doc.title, f"{doc.title} was not added from a link, so there is nothing to fetch again."))
+                continue
+            docs.append(doc)
+        if not refs:
+            docs = self.web_sources()
+        for doc in docs:
+            results.append(self._refresh_one(doc))
+        return results
+
+    def _refresh_one(self, doc: SourceInfo) -> Added:
+        from .web import Validators
+
+        web = doc.extra[WEB]
+        previous = Validators(web.get("etag"), web.get("last_modified"), web.get("content_hash"))
+        given = web.get("tags") or {}
+        tags = Tags(given.get("type"), given.get("grade"), given.get("subject"))
+        kept = {k: v for k, v in doc.extra.items() if k != WEB}
+        try:
+            return self._add_page(doc.source_key, tags, kept, bool(kept.get(PERSONAL_DATA_OVERRIDE)), previous=previous)
+        except GuidepostError as e:
+            return Added.failed(doc.title, str(e))
+        except Exception:
+            log.exception("could not refresh %s", doc.source_key)
+            return Added.failed(doc.title, UNEXPECTED_ADD)
+
+    def _add_page(self, url: str, tags: Tags, extra: dict[str, Any], allow_personal_data: bool, previous: Any) -> Added:
+        from .web import FetchedPage, WebSettings, fetch_page
+
+        page = fetch_page(url, WebSettings(), self.settings, previous=previous)
+        if not isinstance(page, FetchedPage):  # unchanged since the last fetch
+            doc = self.find(url)
+            shown = Tags(doc.type, doc.grade or None, doc.subject or None)
+            return Added(doc.title, "unchanged", doc.title, doc.id, doc.chunks, shown, url=doc.url, source_key=url)
+        v = page.validators
+        stored = {**extra, WEB: {"etag": v.etag, "last_modified": v.last_modified, "content_hash": v.content_hash,
+                                 "fetched_at": time.time(), "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject}}}  # fmt: skip
+        with self._write:
+            existed = self.kb.version_of(page.document.source_key) is not None
+            result = self.ingestor.ingest_document(page.document, page.url, tags=tags, extra=stored,
+                                                   allow_personal_data=allow_personal_data)  # fmt: skip
+        status: Literal["indexed", "updated", "unchanged"] = result.status
+        if result.status == "indexed":
+            self._changed()
+            if existed:
+                status = "updated"
+        doc = self.kb.find(result.id)
+        shown = Tags(doc.type, doc.grade or None, doc.subject or None)
+        return Added(doc.title, status, result.title, result.id, result.chunks, shown, url=doc.url, source_key=url)
 
     # --- removing --------------------------------------------------------------------------
 

@@ -184,6 +184,9 @@ class Ingestor:
             doc = load_file(path, self.settings, tags=tags, source_key=source_key, url=url)
         else:
             doc = load_bytes(data, name, self.settings, source_key=source_key, tags=tags, url=url)
+        return self._prepare_loaded(doc, name, version, len(data), allow_personal_data)
+
+    def _prepare_loaded(self, doc: Document, name: str, version: str, size: int, allow_personal_data: bool) -> _Prepared:
         if not allow_personal_data:
             found = scan_document(doc)
             if found:
@@ -191,7 +194,26 @@ class Ingestor:
         chunks = self.chunker.chunk(doc)
         if not chunks:
             raise NoExtractableText(f"{name}: no text could be extracted to index")
-        return _Prepared(str(path or name), doc, chunks, version, len(data), aliases.extract(doc.text))
+        return _Prepared(str(doc.path or name), doc, chunks, version, size, aliases.extract(doc.text))
+
+    def ingest_document(self, doc: Document, name: str, *, tags: Tags | None = None, extra: dict[str, Any] | None = None,
+                        allow_personal_data: bool = False) -> Ingested:  # fmt: skip
+        """Index a document loaded elsewhere (a web page): its version is its text and tags, so
+        a page fetched again with the same text is recognised as unchanged."""
+        doc.tags = (tags or Tags()).merged_over(doc.tags)
+        text = doc.text.encode("utf-8")
+        version = self.version(text, b"\0loaded\0", doc.tags)
+        if self.kb.version_of(doc.source_key) == version:
+            info = self.kb.find(doc.source_key)
+            return Ingested("unchanged", info.id, info.title, info.chunks)
+        prepared = self._prepare_loaded(doc, name, version, len(text), allow_personal_data)
+        if extra:
+            prepared.doc.extra.update(extra)
+        report = IngestReport()
+        self._write([prepared], report)
+        if report.failed:
+            raise IndexUnavailable(report.failed[0].error)
+        return Ingested("indexed", prepared.doc.doc_id, prepared.doc.title, len(prepared.chunks))
 
     def ingest_bytes(self, data: bytes, name: str, *, source_key: str, tags: Tags | None = None,
                      url: str | None = None, extra: dict[str, Any] | None = None,

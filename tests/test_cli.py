@@ -129,3 +129,49 @@ def test_ingest_refuses_personal_data_unless_allowed_and_indexes_blank_templates
     assert res.exit_code == 0
     out = json.loads(res.stdout)
     assert [Path(d["path"]).name for d in out["indexed"]] == ["gradebook.md"] and out["failed"] == []
+
+
+def test_ingest_a_link_cites_it_and_refresh_reindexes_only_what_changed(run, monkeypatch):
+    from tests.web_site import serve_site
+
+    monkeypatch.setenv("GUIDEPOST_ALLOW_PRIVATE_URLS", "1")
+    with serve_site() as site:
+        rotation = site.put("/stations", "Station Rotation", "Split the class into three groups that rotate between stations.")
+        exits = site.put("/exit-tickets", "Exit Tickets", "Collect a short written answer from every student at the door.")
+        res = run("ingest", rotation, exits, "--type", "guide", "--json")
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout)
+        assert sorted(d["path"] for d in out["indexed"]) == sorted([rotation, exits])
+        assert all(d["chunks"] > 0 and d["type"] == "guide" for d in out["indexed"])
+
+        listed = json.loads(run("sources", "list", "--json").stdout)["sources"]
+        by_url = {s["url"]: s for s in listed}
+        assert by_url[rotation]["title"] == "Station Rotation" and by_url[rotation]["fmt"] == "web"
+        assert by_url[rotation]["extra"]["web"]["etag"]  # the validators are stored
+
+        answer = json.loads(run("ask", "How long does each station last before groups rotate?", "--json").stdout)
+        assert rotation in json.dumps(answer)  # the page's address is cited
+
+        res = run("refresh", "--json")  # nothing changed: the server answers 304 to both
+        assert res.exit_code == 0
+        out = json.loads(res.stdout)
+        assert out["updated"] == [] and len(out["unchanged"]) == 2
+        assert site.statuses("/stations")[-1] == 304 and site.statuses("/exit-tickets")[-1] == 304
+
+        site.put("/stations", "Station Rotation", "Split the class into four groups; one station is always teacher-led.")
+        out = json.loads(run("refresh", "--json").stdout)
+        assert [u["url"] for u in out["updated"]] == [rotation] and len(out["unchanged"]) == 1
+        assert by_url[rotation]["id"] == out["updated"][0]["id"]
+
+        res = run("refresh", by_url[exits]["id"], "--json")  # one by id
+        assert json.loads(res.stdout)["unchanged"][0]["url"] == exits
+
+        res = run("ingest", site.url("/missing"), "--json")
+        assert res.exit_code == 1 and "404" in json.loads(res.stdout)["failed"][0]["error"]
+
+
+def test_ingest_a_loopback_link_is_refused_without_the_setting(run, monkeypatch):
+    monkeypatch.delenv("GUIDEPOST_ALLOW_PRIVATE_URLS", raising=False)
+    res = run("ingest", "http://127.0.0.1:9/page", "--json")
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["failed"][0]["path"] == "http://127.0.0.1:9/page"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -50,6 +51,7 @@ SOURCE_PREFIX = "slack:"
 ADD = "add documents to the knowledge base"
 RETAG = "change a document's tags"
 REMOVE = "remove documents from the knowledge base"
+REFRESH = "fetch pages in the knowledge base again"
 
 
 # --- Slack files in the library --------------------------------------------------------------
@@ -182,7 +184,31 @@ def files_in_dm(ctx: BotContext, message: MessageEvent, bot: BotIdentity, retry:
 # --- /guidepost add --------------------------------------------------------------------------
 
 
+_WEB_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>|(https?://[^\s<>]+)")
+_SLACK_FILE_LINK = re.compile(r"https?://[^\s/]*slack\.com/files(?:-pri)?/")
+
+
+def web_links(text: str) -> tuple[list[str], str]:
+    """The web page links in `text` (Slack's `<url|label>` or bare; Slack file links are not
+    web pages), and the text without them."""
+    links: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        link = m.group(1) or m.group(2)
+        if _SLACK_FILE_LINK.match(link):
+            return m.group(0)
+        links.append(link.replace("&amp;", "&"))
+        return " "
+
+    rest = _WEB_LINK.sub(take, text)
+    return list(dict.fromkeys(links)), " ".join(rest.split())
+
+
 def add_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
+    links, rest = web_links(rest)
+    if links:
+        add_links_command(ctx, ack, cmd, links, rest)
+        return
     ack(response_type="ephemeral", text="Looking for the file…", blocks=[context(":hourglass_flowing_sand: Looking for the file…")])
     to = cmd.recipient
     if not ctx.coaches.is_coach(cmd.user):
@@ -219,6 +245,52 @@ def add_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None
     ctx.submit_ingest(finish)
 
 
+def add_links_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, links: list[str], text: str) -> None:
+    """`/guidepost add https://… [tags]`: fetch each page and index its main text; answers cite
+    the page's address."""
+    working = f"Fetching {'the page' if len(links) == 1 else f'{len(links)} pages'}…"
+    ack(response_type="ephemeral", text=working, blocks=[context(f":hourglass_flowing_sand: {working}")])
+    to = cmd.recipient
+    if not ctx.coaches.is_coach(cmd.user):
+        reply_privately(ctx, to, refusal(ADD, ctx.help_contact), replace=True)
+        return
+    try:
+        tags = parse_tags(text)
+    except InvalidTags as e:
+        reply_privately(ctx, to, f":warning: {escape_mrkdwn(str(e))}. Tags look like `type=guide grade=3-5 subject=ela`.",
+                        replace=True)  # fmt: skip
+        return
+
+    def finish() -> None:
+        extra = {"slack": {"added_by": cmd.user, "channel": cmd.channel}}
+        results = [ctx.library.add_url(link, tags, extra=extra) for link in links[:MAX_FILES]]
+        results += [Added.failed(link, f"I add at most {MAX_FILES} pages at a time: add it again.") for link in links[MAX_FILES:]]
+        reply_privately(ctx, to, added_text(results), added_blocks(results, editable=False), replace=True)
+
+    ctx.submit_ingest(finish)
+
+
+def refresh_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
+    """`/guidepost refresh [ID…]` (coaches): fetch pages added from a link again and index again
+    only those that changed."""
+    ack(response_type="ephemeral", text="Fetching the pages again…", blocks=[context(":hourglass_flowing_sand: Fetching the pages again…")])
+    to = cmd.recipient
+    if not ctx.coaches.is_coach(cmd.user):
+        reply_privately(ctx, to, refusal(REFRESH, ctx.help_contact), replace=True)
+        return
+    refs = [r.strip("`") for r in rest.split()]
+
+    def finish() -> None:
+        results = ctx.library.refresh(refs)
+        if not results:
+            reply_privately(ctx, to, "No document was added from a link, so there is nothing to fetch again. "
+                            f"Add a page with `{cmd.command} add https://…`.", replace=True)  # fmt: skip
+            return
+        reply_privately(ctx, to, added_text(results), added_blocks(results, editable=False), replace=True)
+
+    ctx.submit_ingest(finish)
+
+
 def latest_files(ctx: BotContext, channel: str | None, user: str | None) -> list[str]:
     """The files of the latest message with files that `user` posted in `channel`."""
     if not channel or not user:
@@ -247,8 +319,8 @@ def index_anyway(ctx: BotContext, action: BlockAction) -> None:
     except (ValueError, KeyError, TypeError, GuidepostError):
         reply_privately(ctx, action.recipient, "That button is out of date: share the file again.")
         return
-    if not key.startswith(SOURCE_PREFIX):
-        reply_privately(ctx, action.recipient, "Only files shared in Slack can be indexed from here; "
+    if not key.startswith((SOURCE_PREFIX, "http://", "https://")):
+        reply_privately(ctx, action.recipient, "Only files shared in Slack and pages can be indexed from here; "
                         "from the command line use `guidepost ingest --allow-personal-data`.")  # fmt: skip
         return
     anyway = {"by": action.user, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -256,7 +328,11 @@ def index_anyway(ctx: BotContext, action: BlockAction) -> None:
                     replace=True)  # fmt: skip
 
     def finish() -> None:
-        result = add_file(ctx, key[len(SOURCE_PREFIX) :], tags, user=action.user, channel=action.channel, anyway=anyway)
+        if key.startswith(SOURCE_PREFIX):
+            result = add_file(ctx, key[len(SOURCE_PREFIX) :], tags, user=action.user, channel=action.channel, anyway=anyway)
+        else:
+            extra = {"slack": {"added_by": action.user, "channel": action.channel}, PERSONAL_DATA_OVERRIDE: anyway}
+            result = ctx.library.add_url(key, tags, extra=extra, allow_personal_data=True)
         if result.ok:
             log.info("%s indexed %s despite the personal-data scan", action.user, result.doc_id)
         reply_privately(ctx, action.recipient, added_text([result]), added_blocks([result]), replace=True)

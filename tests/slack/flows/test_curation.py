@@ -397,3 +397,35 @@ def test_cancel_leaves_a_file_with_personal_data_out(sender: SlackSender, fake_s
                                     user=COACH, channel=DM))  # fmt: skip
     gone = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "c")[0]
     assert "Cancelled: *gradebook.md* was not added" in gone.params["text"] and engine.kb.sources() == []
+
+
+def test_guidepost_add_a_link_acks_first_then_indexes_the_page_and_refresh_fetches_only_what_changed(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.web_site import serve_site
+
+    monkeypatch.setenv("GUIDEPOST_ALLOW_PRIVATE_URLS", "1")
+    with serve_site() as site:
+        link = site.put("/stations", "Station Rotation", "Split the class into three groups that rotate between stations.")
+        r = sender.command(f"add <{link}> type=guide grade=3-5", response_url=fake_slack.response_url("add"), user=COACH,
+                           channel="C0PLAN")  # fmt: skip
+        assert r.status == 200 and r.json()["text"] == "Fetching the page…"  # the ack comes first
+        done = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "add")[-1]
+        assert f"Added <{link}|Station Rotation>" in done.blocks_json and "grade *3-5*" in done.blocks_json
+        assert ids.ACTION_EDIT_TAGS not in done.blocks_json
+        doc = engine.kb.find(link)
+        assert (doc.url, doc.type, doc.extra["slack"]["added_by"]) == (link, "guide", COACH)
+        assert not fake_slack.calls("files.info")
+
+        sender.command("refresh", response_url=fake_slack.response_url("r1"), user=COACH)
+        same = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "r1")[-1]
+        assert "already in the knowledge base, unchanged" in same.blocks_json and site.statuses("/stations")[-1] == 304
+
+        site.put("/stations", "Station Rotation", "Split the class into four groups; one station is always teacher-led.")
+        sender.command(f"refresh {doc.id}", response_url=fake_slack.response_url("r2"), user=COACH)
+        updated = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "r2")[-1]
+        assert "Updated" in updated.blocks_json and engine.kb.find(link).updated_at > doc.updated_at
+
+        sender.command(f"add {link}", response_url=fake_slack.response_url("t"))  # a teacher
+        refused = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "t")[-1]
+        assert "coach" in refused.params["text"].lower()

@@ -287,6 +287,34 @@ def serve(http_mode: bool, port: int, host: str) -> None:
     run_bot(settings, lambda s: Engine(s, library.kb, library.encoder), library=library, http=http_mode, port=port, host=host)
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"groups": [{"count", "example", "questions", "handled"}]}.')
+@click.option("--all", "show_all", is_flag=True, help="Include the groups a coach marked handled (text output).")
+def gaps(as_json: bool, show_all: bool) -> None:
+    """Questions the knowledge base could not answer (abstentions and 👎 in Slack), grouped by
+    meaning, newest first."""
+    from ingest.embeddings import Encoder
+    from ingest.stores import GapStore
+
+    settings = _settings()
+    store = GapStore(settings.data_dir)
+    groups = store.groups(Encoder.from_settings(settings).encode) if store.all() else []
+    if as_json:
+        _emit_json({"groups": [g.to_dict() for g in groups]})
+        return
+    shown = [g for g in groups if show_all or not g.handled]
+    if not shown:
+        click.echo("No open knowledge gaps.")
+        return
+    for g in shown:
+        mark = "  (handled)" if g.handled else ""
+        click.echo(f"{g.count:3d}  {g.example.text}{mark}")
+        for q in g.questions:
+            if q is not g.example:
+                click.echo(f"       - {q.text}")
+    click.echo(f"{len(shown)} groups, {sum(g.count for g in shown)} questions")
+
+
 @cli.group()
 def feedback() -> None:
     """Teachers' 👍 / 👎 votes on answers."""

@@ -175,3 +175,23 @@ def test_ingest_a_loopback_link_is_refused_without_the_setting(run, monkeypatch)
     res = run("ingest", "http://127.0.0.1:9/page", "--json")
     assert res.exit_code == 1
     assert json.loads(res.stdout)["failed"][0]["path"] == "http://127.0.0.1:9/page"
+
+
+def test_gaps_json_groups_recorded_questions_by_meaning(run, tmp_path: Path):
+    from ingest.stores import GapStore
+
+    res = run("gaps", "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout) == {"groups": []}
+    store = GapStore(tmp_path / "data")
+    first = store.record("How do I reset a student's Chromebook password?", reason="abstention", channel="C1")
+    store.record("What time does the bus leave for the field trip?", reason="thumbs_down", channel="C2", answer_id="a1")
+    second = store.record("A student forgot their Chromebook password: how do I reset it?", reason="abstention")
+    store.mark_handled([first, second], by="UCOACH")
+
+    out = json.loads(run("gaps", "--json").stdout)
+    assert [(g["count"], g["handled"]) for g in out["groups"]] == [(2, True), (1, False)]  # newest first
+    assert set(out["groups"][0]) == {"count", "example", "questions", "handled"}
+    assert out["groups"][0]["questions"][0].startswith("A student forgot")
+    text = run("gaps").stdout
+    assert "bus" in text and "Chromebook" not in text  # handled groups only with --all
+    assert "Chromebook" in run("gaps", "--all").stdout

@@ -133,6 +133,11 @@ def _answer(
     except Exception:  # votes are lost for this answer; the teacher still gets it
         log.exception("could not store the answer; posting it without feedback buttons")
         answer_id = None
+    if answer.abstained:
+        try:  # a knowledge gap, for coaches (`/guidepost gaps`)
+            ctx.gaps.record(answer.standalone_question or answer.question, reason="abstention", channel=channel, answer_id=answer_id)
+        except Exception:
+            log.exception("could not record the knowledge gap %r", question[:200])
     try:
         return render_answer(ctx, answer, answer_id, scope, **shown)
     except Exception:

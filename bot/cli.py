@@ -68,11 +68,13 @@ def tag_options(f):
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @tag_options
+@click.option("--standard", "standards", multiple=True, metavar="CODE",
+              help="Tag with a standard code such as 3A-AP-17 (repeatable); codes the documents name are found anyway.")
 @click.option("--allow-personal-data", is_flag=True,
               help="Index files even when they look like they hold student personal data (refused otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None,
-           allow_personal_data: bool, as_json: bool) -> None:  # fmt: skip
+           standards: tuple[str, ...], allow_personal_data: bool, as_json: bool) -> None:  # fmt: skip
     """Index files, folders (recursively) and web pages (https://… links). Unchanged files are
     skipped; changed ones replaced; files deleted from an indexed folder are removed. Files that
     look like they hold student personal data are refused (under `failed`) unless
@@ -81,7 +83,10 @@ def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subj
     from ingest.library import Library
     from ingest.pipeline import Failed, Indexed
 
+    from ingest.standards import parse_standards
+
     tags = Tags.parse(doc_type, grade, subject)
+    codes = parse_standards(standards)
     links = [p for p in paths if _is_link(p)]
     files = [Path(p) for p in paths if not _is_link(p)]
     library = Library(_settings())
@@ -97,13 +102,14 @@ def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subj
             progress=bar.update if bar else None,
             on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
             allow_personal_data=allow_personal_data,
+            standards=codes,
         )
     else:
         from ingest.pipeline import IngestReport
 
         report = IngestReport()
     for link in links:
-        added = library.add_url(link, tags, allow_personal_data=allow_personal_data)
+        added = library.add_url(link, tags, allow_personal_data=allow_personal_data, standards=codes)
         if not added.ok:
             report.failed.append(Failed(link, added.reason))
         elif added.status == "unchanged":
@@ -200,8 +206,10 @@ def sources_remove(id_or_path: str) -> None:
 @cli.command()
 @click.argument("questions", nargs=-1, required=True)
 @tag_options
+@click.option("--standard", metavar="CODE", help="Only documents tagged with this standard code (e.g. 3A-AP-17).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (one object per line for several questions).")
-def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
+def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None, standard: str | None,
+        as_json: bool) -> None:  # fmt: skip
     """Answer QUESTION(S) from the knowledge base, with numbered citations."""
     from ingest.domain import Filters, Tags
 
@@ -209,12 +217,16 @@ def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, sub
     from .render import answer_json, to_terminal
 
     Tags.parse(doc_type, grade, subject)  # bad values fail now, with the same messages as tags
-    filters = Filters(type=doc_type, grade=grade, subject=subject)
+    from ingest.library import Library
+    from ingest.standards import parse_standard
+
+    filters = Filters(type=doc_type, grade=grade, subject=subject, standard=parse_standard(standard) if standard else None)
     settings = _settings()
     engine = Engine.from_settings(settings)
+    library = Library(settings, engine.kb, engine.encoder)
     shown = {"help_contact": settings.help_contact, "scoped": not filters.is_empty()}
     for i, q in enumerate(questions):
-        ans = engine.answer(q, filters)
+        ans = library.with_standards(engine.answer(q, filters))  # codes shown on citations
         if as_json:
             click.echo(json.dumps(answer_json(ans, **shown), indent=None if len(questions) > 1 else 2, ensure_ascii=False))
         else:

@@ -46,7 +46,8 @@ def answer_json(answer: Answer, *, help_contact: str = DEFAULT_HELP_CONTACT, sco
 
 def source_line(s: Source) -> str:
     where = f", {s.location}" if s.location else ""
-    return f"[{s.n}] {s.title}{where}"
+    codes = f" (standards: {', '.join(s.standards)})" if s.standards else ""
+    return f"[{s.n}] {s.title}{where}{codes}"
 
 
 def to_terminal(answer: Answer, *, width: int = 100, help_contact: str = DEFAULT_HELP_CONTACT, scoped: bool = False) -> str:

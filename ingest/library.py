@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -130,22 +130,22 @@ class Library:
     def add_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
                   progress: Callable[[int], None] | None = None,
                   on_total: Callable[[int], None] | None = None,
-                  allow_personal_data: bool = False) -> IngestReport:  # fmt: skip
+                  allow_personal_data: bool = False, standards: Sequence[str] = ()) -> IngestReport:  # fmt: skip
         """Index files and folders (see `Ingestor.ingest_paths`). Files that look like they hold
         student personal data are refused (under `failed`) unless `allow_personal_data`."""
         with self._write:
             report = self.ingestor.ingest_paths(paths, tags, progress=progress, on_total=on_total,
-                                                allow_personal_data=allow_personal_data)  # fmt: skip
+                                                allow_personal_data=allow_personal_data, standards=standards)  # fmt: skip
         if report.indexed or report.removed:
             self._changed()
         return report
 
-    def add(self, upload: Upload, tags: Tags, *, allow_personal_data: bool = False) -> Added:
+    def add(self, upload: Upload, tags: Tags, *, allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Added:
         """Index `upload` with `tags` (an unchanged file is recognised and left alone). It is
         scanned for student personal data first: when some is found it is not indexed (the result
         carries the masked findings in `personal_data`) unless `allow_personal_data`."""
         try:
-            return self._add(upload, tags, allow_personal_data)
+            return self._add(upload, tags, allow_personal_data, standards)
         except PersonalDataFound as e:
             return Added(upload.name, "failed", tags=tags, reason=str(e), personal_data=e.report,
                          source_key=upload.source_key)
@@ -173,12 +173,12 @@ class Library:
             log.exception("could not re-tag %s", ref)
             return Added.failed(name, UNEXPECTED_RETAG)
 
-    def _add(self, upload: Upload, tags: Tags, allow_personal_data: bool = False) -> Added:
+    def _add(self, upload: Upload, tags: Tags, allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Added:
         with self._write:
             existed = self.kb.version_of(upload.source_key) is not None
             result = self.ingestor.ingest_bytes(upload.data, upload.name, source_key=upload.source_key, tags=tags,
                                                 url=upload.url, extra=upload.extra,
-                                                allow_personal_data=allow_personal_data)  # fmt: skip
+                                                allow_personal_data=allow_personal_data, standards=standards)  # fmt: skip
         status: Literal["indexed", "updated", "unchanged"] = result.status
         if result.status == "indexed":
             self._changed()
@@ -191,11 +191,11 @@ class Library:
     # --- web pages -------------------------------------------------------------------------
 
     def add_url(self, url: str, tags: Tags, *, extra: dict[str, Any] | None = None,
-                allow_personal_data: bool = False) -> Added:  # fmt: skip
+                allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Added:  # fmt: skip
         """Fetch a web page and index its main text (see `ingest.web`); the page's address is what
         answers cite. The server's validators are kept (`extra["web"]`) for `refresh`."""
         try:
-            return self._add_page(url, tags, extra or {}, allow_personal_data, previous=None)
+            return self._add_page(url, tags, extra or {}, allow_personal_data, previous=None, standards=standards)
         except PersonalDataFound as e:
             return Added(url, "failed", tags=tags, reason=str(e), personal_data=e.report, source_key=url)
         except GuidepostError as e:
@@ -239,14 +239,16 @@ class Library:
         tags = Tags(given.get("type"), given.get("grade"), given.get("subject"))
         kept = {k: v for k, v in doc.extra.items() if k != WEB}
         try:
-            return self._add_page(doc.source_key, tags, kept, bool(kept.get(PERSONAL_DATA_OVERRIDE)), previous=previous)
+            return self._add_page(doc.source_key, tags, kept, bool(kept.get(PERSONAL_DATA_OVERRIDE)), previous=previous,
+                                  standards=web.get("given_standards") or ())  # fmt: skip
         except GuidepostError as e:
             return Added.failed(doc.title, str(e))
         except Exception:
             log.exception("could not refresh %s", doc.source_key)
             return Added.failed(doc.title, UNEXPECTED_ADD)
 
-    def _add_page(self, url: str, tags: Tags, extra: dict[str, Any], allow_personal_data: bool, previous: Any) -> Added:
+    def _add_page(self, url: str, tags: Tags, extra: dict[str, Any], allow_personal_data: bool, previous: Any,
+                  standards: Sequence[str] = ()) -> Added:  # fmt: skip
         from .web import FetchedPage, WebSettings, fetch_page
 
         page = fetch_page(url, WebSettings(), self.settings, previous=previous)
@@ -256,11 +258,12 @@ class Library:
             return Added(doc.title, "unchanged", doc.title, doc.id, doc.chunks, shown, url=doc.url, source_key=url)
         v = page.validators
         stored = {**extra, WEB: {"etag": v.etag, "last_modified": v.last_modified, "content_hash": v.content_hash,
-                                 "fetched_at": time.time(), "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject}}}  # fmt: skip
+                                 "fetched_at": time.time(), "given_standards": list(standards),
+                                 "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject}}}  # fmt: skip
         with self._write:
             existed = self.kb.version_of(page.document.source_key) is not None
             result = self.ingestor.ingest_document(page.document, page.url, tags=tags, extra=stored,
-                                                   allow_personal_data=allow_personal_data)  # fmt: skip
+                                                   allow_personal_data=allow_personal_data, standards=standards)  # fmt: skip
         status: Literal["indexed", "updated", "unchanged"] = result.status
         if result.status == "indexed":
             self._changed()
@@ -269,6 +272,28 @@ class Library:
         doc = self.kb.find(result.id)
         shown = Tags(doc.type, doc.grade or None, doc.subject or None)
         return Added(doc.title, status, result.title, result.id, result.chunks, shown, url=doc.url, source_key=url)
+
+    def standards_of(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:
+        """The standard codes each document is tagged with (those it has)."""
+        out = {}
+        for doc_id in dict.fromkeys(doc_ids):
+            try:
+                codes = (self.kb.find(doc_id).extra or {}).get("standards")
+            except GuidepostError:
+                continue
+            if codes:
+                out[doc_id] = list(codes)
+        return out
+
+    def with_standards(self, answer: Any) -> Any:
+        """`answer` with each source's standard codes filled in (shown on citations)."""
+        import dataclasses
+
+        codes = self.standards_of(s.doc_id for s in answer.sources if s.doc_id)
+        if not codes:
+            return answer
+        sources = [dataclasses.replace(s, standards=tuple(codes.get(s.doc_id, ()))) for s in answer.sources]
+        return dataclasses.replace(answer, sources=sources)
 
     # --- removing --------------------------------------------------------------------------
 

@@ -195,3 +195,37 @@ def test_gaps_json_groups_recorded_questions_by_meaning(run, tmp_path: Path):
     text = run("gaps").stdout
     assert "bus" in text and "Chromebook" not in text  # handled groups only with --all
     assert "Chromebook" in run("gaps", "--all").stdout
+
+
+def test_standards_from_the_flag_the_text_and_a_mapping_table_filter_ask_and_show_on_citations(run, tmp_path: Path):
+    kb = tmp_path / "curriculum"
+    (kb / "units").mkdir(parents=True)
+    (kb / "standards_mapping.md").write_text(
+        "# Standards mapping\n\n| Lesson | Standard |\n| --- | --- |\n| [1.01: Loops](units/loops.md) | 3A-AP-15 |\n"
+    )
+    (kb / "units" / "loops.md").write_text(
+        "# Loops\n\nA for loop repeats a block of code once for each item in a list; students trace it on paper first.\n"
+    )
+    (kb / "units" / "lists.md").write_text(
+        "# Lists\n\nThis lesson covers 3A-AP-14. Students append items to a list and index into it, starting at zero.\n"
+    )
+    (kb / "units" / "variables.md").write_text(
+        "# Variables\n\nA variable names a value; students trace how assigning a new value to it replaces the old one.\n"
+    )
+    res = run("ingest", str(kb), "--standard", "3a-ap-17", "--json")
+    assert res.exit_code == 0, res.output
+    listed = {Path(s["path"]).name: s["extra"].get("standards") for s in json.loads(run("sources", "list", "--json").stdout)["sources"]}
+    assert listed["loops.md"] == ["3A-AP-17", "3A-AP-15"]  # the flag, then the mapping table's row
+    assert listed["lists.md"] == ["3A-AP-17", "3A-AP-14"]  # the flag, then the code its text names
+    assert listed["variables.md"] == ["3A-AP-17"]
+
+    res = run("ingest", str(kb), "--standard", "not-a-code")
+    assert res.exit_code == 2 and "not a standard code" in res.stderr
+
+    out = json.loads(run("ask", "How do students use a list?", "--standard", "3A-AP-15", "--json").stdout)
+    assert out["sources"] and {s["title"] for s in out["sources"]} <= {"Loops", "Standards mapping"}
+    assert all("3A-AP-15" in s["standards"] for s in out["sources"])
+    out = json.loads(run("ask", "How do students use a list?", "--standard", "3A-AP-14", "--json").stdout)
+    assert {s["title"] for s in out["sources"]} == {"Lists"}
+    text = run("ask", "How do students use a list?", "--standard", "3A-AP-14").stdout
+    assert "(standards: 3A-AP-17, 3A-AP-14)" in text

@@ -3,6 +3,8 @@ grade bands and subjects (`Tags`), a channel's `Scope`, and the `Filters` a sear
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -109,9 +111,21 @@ class Filters:
     subject: str | None = None
     types: tuple[str, ...] = ()  # any of these types (a channel scope)
     subjects: tuple[str, ...] = ()  # any of these subjects (a channel scope)
+    standard: str | None = None  # a standard code such as 3A-AP-17 (ingest.standards)
+    standards: tuple[str, ...] = ()  # any of these standards (a channel scope)
 
     def is_empty(self) -> bool:
-        return not (self.type or self.grade or self.subject or self.types or self.subjects)
+        return not (self.type or self.grade or self.subject or self.types or self.subjects or self.standard or self.standards)
+
+    def wanted_standards(self) -> list[str]:
+        """The standard codes to search (canonical), [] for any; raises InvalidStandard."""
+        from ..standards import parse_standard
+
+        return list(dict.fromkeys(parse_standard(s) for s in ((self.standard,) if self.standard else self.standards)))
+
+    def with_standard(self, code: str | None) -> Filters:
+        """These filters, limited to documents tagged with `code` too."""
+        return self if not code else dataclasses.replace(self, standard=code)
 
     def wanted_types(self) -> list[str]:
         """The document types to search (normalised), [] for any."""
@@ -135,9 +149,10 @@ class Scope:
 
     types: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
+    standards: tuple[str, ...] = ()  # any of these standard codes
 
     def is_empty(self) -> bool:
-        return not (self.types or self.subjects)
+        return not (self.types or self.subjects or self.standards)
 
     def label(self) -> str:
         """'type: choice board, lesson template · subject: math'"""
@@ -146,17 +161,22 @@ class Scope:
             parts.append("type: " + ", ".join(t.replace("_", " ") for t in self.types))
         if self.subjects:
             parts.append("subject: " + ", ".join(self.subjects))
+        if self.standards:
+            parts.append("standard: " + ", ".join(self.standards))
         return " · ".join(parts)
 
     def filters(self) -> Filters | None:
         """What a search in the channel applies (None: the whole knowledge base)."""
-        return None if self.is_empty() else Filters(types=self.types, subjects=self.subjects)
+        return None if self.is_empty() else Filters(types=self.types, subjects=self.subjects, standards=self.standards)
 
     def to_dict(self) -> dict[str, list[str]]:
-        return {"types": list(self.types), "subjects": list(self.subjects)}
+        d = {"types": list(self.types), "subjects": list(self.subjects)}
+        if self.standards:
+            d["standards"] = list(self.standards)
+        return d
 
     @classmethod
-    def from_values(cls, types: object = (), subjects: object = ()) -> Scope:
+    def from_values(cls, types: object = (), subjects: object = (), standards: object = ()) -> Scope:
         """A scope from lists (or comma-separated strings) of types and subjects, normalised;
         raises `InvalidTags` on an unknown type."""
 
@@ -171,4 +191,7 @@ class Scope:
 
         t = tuple(dict.fromkeys(x for x in (normalize_type(v) for v in items(types)) if x))
         s = tuple(dict.fromkeys(x for x in (normalize_subject(v) for v in items(subjects)) if x))
-        return cls(t, s)
+        from ..standards import parse_standard
+
+        codes = tuple(dict.fromkeys(parse_standard(v) for v in items(standards)))
+        return cls(t, s, codes)

@@ -186,6 +186,10 @@ def filters_sql(f: Filters | None) -> tuple[str, list[Any]]:
     if band:
         sql.append("d.grade_min <= ? AND d.grade_max >= ?")
         params += [band[1], band[0]]
+    codes = f.wanted_standards()
+    if codes:  # the document's codes are a JSON list in extra.standards
+        sql.append(f"EXISTS (SELECT 1 FROM json_each(d.extra, '$.standards') AS s WHERE s.value IN ({','.join('?' * len(codes))}))")
+        params += codes
     return " AND " + " AND ".join(sql), params
 
 

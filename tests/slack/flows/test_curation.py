@@ -429,3 +429,31 @@ def test_guidepost_add_a_link_acks_first_then_indexes_the_page_and_refresh_fetch
         sender.command(f"add {link}", response_url=fake_slack.response_url("t"))  # a teacher
         refused = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "t")[-1]
         assert "coach" in refused.params["text"].lower()
+
+
+def test_standard_codes_filter_the_slash_command_and_a_channel_scope_and_show_on_citations(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any, settings: Settings
+) -> None:
+    lists = b"# Lists\n\nThis lesson covers 3A-AP-14. Students append items to a list and index into it, starting at zero.\n"
+    loops = b"# Loops\n\nA for loop repeats a block of code once for each item in a list; students trace it on paper.\n"
+    share(sender, fake_slack, "F0LISTS001", "lists.md", lists, "type: lesson template", ts="1700001900.000100")
+    share(sender, fake_slack, "F0LOOPS001", "loops.md", loops, "type: lesson template", ts="1700001901.000100")
+    result_of(fake_slack, 2)
+    assert engine.kb.find("slack:F0LISTS001").extra["standards"] == ["3A-AP-14"]
+    assert "standards" not in engine.kb.find("slack:F0LOOPS001").extra
+
+    sender.command("standard=3a-ap-14 how do students use a list?", response_url=fake_slack.response_url("q"))
+    answer = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "q")[-1]
+    cited = answer.blocks_json
+    assert "Lists" in cited and "Loops" not in cited and "3A-AP-14" in cited
+    assert "standard: 3A-AP-14" in cited  # the answer says it was limited
+
+    r = sender.command("standard=XYZ how do students use a list?", response_url=fake_slack.response_url("bad"))
+    assert "not a standard code" in r.json()["text"]
+
+    sender.command("scope standard=3A-AP-14", response_url=fake_slack.response_url("s"), user=COACH, channel="C0CS")
+    fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "s")
+    assert json.loads((settings.data_dir / "channel_scopes.json").read_text())["C0CS"]["standards"] == ["3A-AP-14"]
+    sender.command("how do students repeat code for each item?", response_url=fake_slack.response_url("q2"), channel="C0CS")
+    scoped = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "q2")[-1]
+    assert "Loops" not in scoped.blocks_json

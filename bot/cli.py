@@ -70,11 +70,12 @@ def tag_options(f):
 @tag_options
 @click.option("--standard", "standards", multiple=True, metavar="CODE",
               help="Tag with a standard code such as 3A-AP-17 (repeatable); codes the documents name are found anyway.")
+@click.option("--review-by", metavar="YYYY-MM-DD", help="When a coach should check the documents are still current.")
 @click.option("--allow-personal-data", is_flag=True,
               help="Index files even when they look like they hold student personal data (refused otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None,
-           standards: tuple[str, ...], allow_personal_data: bool, as_json: bool) -> None:  # fmt: skip
+           standards: tuple[str, ...], review_by: str | None, allow_personal_data: bool, as_json: bool) -> None:  # fmt: skip
     """Index files, folders (recursively) and web pages (https://… links). Unchanged files are
     skipped; changed ones replaced; files deleted from an indexed folder are removed. Files that
     look like they hold student personal data are refused (under `failed`) unless
@@ -85,7 +86,7 @@ def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subj
 
     from ingest.standards import parse_standards
 
-    tags = Tags.parse(doc_type, grade, subject)
+    tags = Tags.parse(doc_type, grade, subject, review_by=review_by)
     codes = parse_standards(standards)
     links = [p for p in paths if _is_link(p)]
     files = [Path(p) for p in paths if not _is_link(p)]
@@ -188,8 +189,13 @@ def sources_list(as_json: bool) -> None:
         return
     for s in items:
         tags = ", ".join(x for x in (s.type, f"grade {s.grade}" if s.grade else "", s.subject) if x)
-        click.echo(f"{s.id}  {s.title}  [{tags}]  {s.chunks} chunks  {s.path or s.url or s.source_key}")
-    click.echo(f"{len(items)} documents")
+        review = ""
+        if s.review_by:
+            review = f"  REVIEW OVERDUE (review by {s.review_by})" if s.overdue() else f"  review by {s.review_by}"
+        click.echo(f"{s.id}  {s.title}  [{tags}]  {s.chunks} chunks  added {s.to_dict()['added_at'][:10]}  "
+                   f"{s.path or s.url or s.source_key}{review}")  # fmt: skip
+    overdue = sum(1 for s in items if s.overdue())
+    click.echo(f"{len(items)} documents" + (f", {overdue} past their review date" if overdue else ""))
 
 
 @sources.command("remove")

@@ -27,7 +27,7 @@ from .embeddings import Encoder
 from .errors import GuidepostError, PersonalDataFound
 from .pipeline import IngestReport, Ingestor
 from .settings import IndexSettings
-from .stores import IndexStats, KnowledgeBase, SourceInfo
+from .stores import DigestStore, IndexStats, KnowledgeBase, SourceInfo
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ class Library:
         self._build = threading.RLock()
         self._write = threading.Lock()  # one index write at a time
         self._listeners: list[Callable[[], None]] = []
+        self._source_listeners: list[Callable[[str, str, str], None]] = []
+        self.digests = DigestStore(settings.data_dir)  # planning notes citing a replaced or removed source are marked
 
     @property
     def encoder(self) -> Encoder:
@@ -100,6 +102,22 @@ class Library:
     def subscribe(self, listener: Callable[[], None]) -> None:
         """Call `listener()` after every change to the index (the engine drops cached statistics)."""
         self._listeners.append(listener)
+
+    def subscribe_sources(self, listener: Callable[[str, str, str], None]) -> None:
+        """Call `listener(doc_id, title, event)` when a document is replaced ('updated') or
+        removed ('removed'), after the planning notes citing it are marked."""
+        self._source_listeners.append(listener)
+
+    def _source_changed(self, doc_id: str, title: str, event: str) -> None:
+        try:
+            self.digests.mark_source(doc_id, title, event)
+        except Exception:
+            log.exception("could not mark the planning notes citing %s", doc_id)
+        for listener in self._source_listeners:
+            try:
+                listener(doc_id, title, event)
+            except Exception:
+                log.exception("a listener to source changes failed")
 
     def _changed(self) -> None:
         for listener in self._listeners:
@@ -134,10 +152,16 @@ class Library:
         """Index files and folders (see `Ingestor.ingest_paths`). Files that look like they hold
         student personal data are refused (under `failed`) unless `allow_personal_data`."""
         with self._write:
+            before = {s.id for s in self.kb.sources()}
             report = self.ingestor.ingest_paths(paths, tags, progress=progress, on_total=on_total,
                                                 allow_personal_data=allow_personal_data, standards=standards)  # fmt: skip
         if report.indexed or report.removed:
             self._changed()
+        for item in report.indexed:
+            if item.id in before:
+                self._source_changed(item.id, item.title, "updated")
+        for gone in report.removed:
+            self._source_changed(gone.id, gone.title, "removed")
         return report
 
     def add(self, upload: Upload, tags: Tags, *, allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Added:
@@ -184,6 +208,7 @@ class Library:
             self._changed()
             if existed:
                 status = "updated"
+                self._source_changed(result.id, result.title, "updated")
         doc = self.kb.find(result.id)
         shown = Tags(doc.type, doc.grade or None, doc.subject or None)  # with the file's own tags
         return Added(upload.name, status, result.title, result.id, result.chunks, shown, url=upload.url)
@@ -236,7 +261,7 @@ class Library:
         web = doc.extra[WEB]
         previous = Validators(web.get("etag"), web.get("last_modified"), web.get("content_hash"))
         given = web.get("tags") or {}
-        tags = Tags(given.get("type"), given.get("grade"), given.get("subject"))
+        tags = Tags(given.get("type"), given.get("grade"), given.get("subject"), given.get("review_by"))
         kept = {k: v for k, v in doc.extra.items() if k != WEB}
         try:
             return self._add_page(doc.source_key, tags, kept, bool(kept.get(PERSONAL_DATA_OVERRIDE)), previous=previous,
@@ -259,7 +284,8 @@ class Library:
         v = page.validators
         stored = {**extra, WEB: {"etag": v.etag, "last_modified": v.last_modified, "content_hash": v.content_hash,
                                  "fetched_at": time.time(), "given_standards": list(standards),
-                                 "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject}}}  # fmt: skip
+                                 "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject,
+                                          "review_by": tags.review_by}}}  # fmt: skip
         with self._write:
             existed = self.kb.version_of(page.document.source_key) is not None
             result = self.ingestor.ingest_document(page.document, page.url, tags=tags, extra=stored,
@@ -269,6 +295,7 @@ class Library:
             self._changed()
             if existed:
                 status = "updated"
+                self._source_changed(result.id, result.title, "updated")
         doc = self.kb.find(result.id)
         shown = Tags(doc.type, doc.grade or None, doc.subject or None)
         return Added(doc.title, status, result.title, result.id, result.chunks, shown, url=doc.url, source_key=url)
@@ -303,4 +330,5 @@ class Library:
             doc = self.find(ref)
             self.kb.remove(doc.id)
         self._changed()
+        self._source_changed(doc.id, doc.title, "removed")
         return doc

@@ -200,7 +200,7 @@ class Ingestor:
         h = hashlib.sha256()
         h.update(data)
         h.update(b"\0sidecar\0" + extra)
-        h.update(json.dumps([tags.type, tags.grade, tags.subject]).encode())
+        h.update(json.dumps([tags.type, tags.grade, tags.subject] + ([tags.review_by] if tags.review_by else [])).encode())
         h.update(f"\0{CHUNKER_VERSION}\0{self.settings.chunk_tokens}\0{self.encoder.model_id}".encode())
         return h.hexdigest()
 
@@ -226,6 +226,8 @@ class Ingestor:
         codes = list(dict.fromkeys([*standards, *standards_in(doc)]))
         if codes:
             doc.extra["standards"] = codes
+        if doc.tags.review_by:  # fresh sources: when a coach should look at it again
+            doc.extra["review_by"] = doc.tags.review_by
         if not allow_personal_data:
             found = scan_document(doc)
             if found:

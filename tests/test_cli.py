@@ -229,3 +229,37 @@ def test_standards_from_the_flag_the_text_and_a_mapping_table_filter_ask_and_sho
     assert {s["title"] for s in out["sources"]} == {"Lists"}
     text = run("ask", "How do students use a list?", "--standard", "3A-AP-14").stdout
     assert "(standards: 3A-AP-17, 3A-AP-14)" in text
+
+
+def test_review_dates_from_the_flag_and_a_sidecar_and_notes_citing_a_replaced_source(run, tmp_path: Path):
+    from ingest.domain import Answer, Source
+    from ingest.stores import DigestStore
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "old.md").write_text("# Old routine\n\nLine up at the door two minutes before the bell rings.\n")
+    (kb / "new.md").write_text("# New routine\n\nStudents write one sentence about what they learned today.\n")
+    (kb / "new.md.yml").write_text("review_by: 2999-06-30\n")
+    res = run("ingest", str(kb / "old.md"), "--review-by", "2020-01-31", "--json")
+    assert res.exit_code == 0, res.output
+    assert run("ingest", str(kb / "new.md")).exit_code == 0
+    listed = {s["title"]: s for s in json.loads(run("sources", "list", "--json").stdout)["sources"]}
+    assert (listed["Old routine"]["review_by"], listed["Old routine"]["overdue"]) == ("2020-01-31", True)
+    assert (listed["New routine"]["review_by"], listed["New routine"]["overdue"]) == ("2999-06-30", False)  # from the sidecar
+    assert listed["Old routine"]["added_at"][:2] == "20"
+    text = run("sources", "list").stdout
+    assert "REVIEW OVERDUE (review by 2020-01-31)" in text and "1 past their review date" in text
+    assert run("ingest", str(kb), "--review-by", "soon").exit_code == 2
+
+    old = listed["Old routine"]["id"]
+    source = Source(1, "Old routine", str(kb / "old.md"), None, "", "Line up.", "Line up.", 0.9, doc_id=old)
+    DigestStore(tmp_path / "data").add("C0PLAN", "a1", Answer("when do we line up?", "Line up [1].", False, [source]))
+    (kb / "old.md").write_text("# Old routine\n\nLine up at the door one minute before the bell rings.\n")
+    run("ingest", str(kb / "old.md"), "--review-by", "2020-01-31")
+    (entry,) = DigestStore(tmp_path / "data").current("C0PLAN").entries
+    assert [n.event for n in entry.notes] == ["updated"] and entry.notes[0].text().startswith("source updated on 20")
+    run("sources", "remove", old)
+    (entry,) = DigestStore(tmp_path / "data").current("C0PLAN").entries
+    assert [n.text()[:14] for n in entry.notes] == ["source removed"]
+    untold = DigestStore(tmp_path / "data").claim_untold("test")
+    assert list(untold) == ["C0PLAN"] and DigestStore(tmp_path / "data").claim_untold("again") == {}  # told once

@@ -17,4 +17,4 @@ ACTION_GAP_HANDLED = "gap_handled"  # value: the ids of a group's questions
 ACTION_GAP_ADD = "gap_add_resource"  # value: the group's example question
 ANSWER_ACTIONS_BLOCK = "guidepost_answer_actions"
 TAGS_MODAL = "guidepost_tags"  # the callback_id of the tags modal
-TAGS_FIELDS = ("type", "grade", "subject")  # block ids of its inputs
+TAGS_FIELDS = ("type", "grade", "subject", "review_by")  # block ids of its inputs

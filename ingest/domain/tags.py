@@ -72,22 +72,42 @@ def normalize_subject(value: str | None) -> str | None:
     return {"maths": "math", "mathematics": "math", "cs": "computer science", "ela": "english language arts"}.get(v, v)
 
 
+def parse_review_by(value: object) -> str | None:
+    """'2026-06-30' (also from a YAML date or '2026/6/30') → '2026-06-30'; None for nothing."""
+    import datetime as _dt
+
+    if value is None or str(value).strip() == "":
+        return None
+    if isinstance(value, _dt.date):
+        return value.isoformat()[:10]
+    text = str(value).strip().replace("/", "-")
+    try:
+        y, m, d = (int(p) for p in text.split("-"))
+        return _dt.date(y, m, d).isoformat()
+    except (ValueError, TypeError):
+        raise InvalidTags(f"review date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-06-30") from None
+
+
 @dataclass(frozen=True)
 class Tags:
-    """What a coach says about a document: its type, grade band and subject."""
+    """What a coach says about a document: its type, grade band and subject, and when it
+    should be reviewed (`review_by`, an ISO date)."""
 
     type: str | None = None
     grade: str | None = None
     subject: str | None = None
+    review_by: str | None = None
 
     @classmethod
-    def parse(cls, type: str | None = None, grade: str | int | None = None, subject: str | None = None) -> Tags:
+    def parse(cls, type: str | None = None, grade: str | int | None = None, subject: str | None = None,
+              review_by: object = None) -> Tags:  # fmt: skip
         g = parse_grade(grade)
-        return cls(normalize_type(type), g[0] if g else None, normalize_subject(subject))
+        return cls(normalize_type(type), g[0] if g else None, normalize_subject(subject), parse_review_by(review_by))
 
     def merged_over(self, base: Tags) -> Tags:
         """These tags, with gaps filled from `base`."""
-        return Tags(self.type or base.type, self.grade or base.grade, self.subject or base.subject)
+        return Tags(self.type or base.type, self.grade or base.grade, self.subject or base.subject,
+                    self.review_by or base.review_by)  # fmt: skip
 
     def metadata(self) -> dict[str, Any]:
         g = parse_grade(self.grade)

@@ -37,6 +37,7 @@ from bot.slack.views.answers import error_blocks, error_text
 from bot.slack.views.kit import context, escape_mrkdwn, notice_blocks, truncate
 from bot.slack.views.library import SOURCES_PAGE_SIZE, added_blocks, added_text, refusal, sources_blocks, tags_modal
 from ingest.domain import DOC_TYPES, Tags, normalize_subject, normalize_type, parse_grade
+from ingest.domain.tags import parse_review_by
 from ingest.errors import GuidepostError, InvalidTags, SourceNotFound
 from ingest.library import PERSONAL_DATA_OVERRIDE, UNEXPECTED_ADD, Added, Upload
 from ingest.stores import SourceInfo
@@ -77,8 +78,8 @@ def stored_tags(info: SourceInfo) -> Tags:
     """The tags a document was indexed with (as given, so a re-share computes the same version)."""
     given = slack_origin(info).get("tags")
     if isinstance(given, dict):
-        return Tags(given.get("type"), given.get("grade"), given.get("subject"))
-    return Tags(info.type if info.type != "other" else None, info.grade or None, info.subject or None)
+        return Tags(given.get("type"), given.get("grade"), given.get("subject"), given.get("review_by"))
+    return Tags(info.type if info.type != "other" else None, info.grade or None, info.subject or None, info.review_by)
 
 
 def upload(f: SlackFile, data: bytes, tags: Tags, *, user: str | None, channel: str | None,
@@ -90,7 +91,7 @@ def upload(f: SlackFile, data: bytes, tags: Tags, *, user: str | None, channel: 
         "added_by": user,
         "channel": channel,
         "permalink": f.permalink,
-        "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject},
+        "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject, "review_by": tags.review_by},
     }
     if retagged_by:
         slack["tagged_by"] = retagged_by
@@ -363,7 +364,7 @@ def open_tags_modal(ctx: BotContext, action: BlockAction) -> None:
         return
     meta = json.dumps({"doc": doc.id, "response_url": action.response_url, "channel": action.channel})
     view = tags_modal(title=doc.title, doc_type=doc.type, grade=doc.grade or None, subject=doc.subject or None,
-                      metadata=meta, types=DOC_TYPES)  # fmt: skip
+                      metadata=meta, types=DOC_TYPES, review_by=doc.review_by)  # fmt: skip
     try:
         ctx.client.views_open(trigger_id=action.trigger_id, view=view)
     except SlackApiError as e:  # most often expired_trigger_id: Slack allows 3 seconds
@@ -375,7 +376,7 @@ def read_tags_form(form: ViewSubmission) -> tuple[Tags | None, dict[str, str]]:
     """The tags in a submitted modal, or the errors to show beside its fields."""
     raw = {name: form.value(name) for name in TAGS_FIELDS}
     errors: dict[str, str] = {}
-    checks = {"type": normalize_type, "grade": parse_grade, "subject": normalize_subject}
+    checks = {"type": normalize_type, "grade": parse_grade, "subject": normalize_subject, "review_by": parse_review_by}
     for name, check in checks.items():
         try:
             check(raw[name])
@@ -383,7 +384,7 @@ def read_tags_form(form: ViewSubmission) -> tuple[Tags | None, dict[str, str]]:
             errors[name] = truncate(str(e), 150)
     if errors:
         return None, errors
-    return Tags.parse(type=raw["type"], grade=raw["grade"], subject=raw["subject"]), {}
+    return Tags.parse(type=raw["type"], grade=raw["grade"], subject=raw["subject"], review_by=raw["review_by"]), {}
 
 
 def save_tags(ctx: BotContext, ack: Ack, form: ViewSubmission) -> None:
@@ -411,19 +412,21 @@ def save_tags(ctx: BotContext, ack: Ack, form: ViewSubmission) -> None:
 # --- /guidepost sources, remove --------------------------------------------------------------
 
 
-def sources_page(ctx: BotContext, page: int, command: str = "/guidepost") -> tuple[str, list[dict[str, Any]]]:
+def sources_page(ctx: BotContext, page: int, command: str = "/guidepost", user: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     docs = ctx.library.sources()
     pages = max(1, -(-len(docs) // SOURCES_PAGE_SIZE))
     page = min(max(1, page), pages)
     start = (page - 1) * SOURCES_PAGE_SIZE
-    blocks = sources_blocks(docs[start : start + SOURCES_PAGE_SIZE], page=page, total=len(docs), command=command)
+    coach = ctx.coaches.is_coach(user)
+    blocks = sources_blocks(docs[start : start + SOURCES_PAGE_SIZE], page=page, total=len(docs), command=command,
+                            is_coach=coach, overdue=sum(1 for d in docs if d.overdue()) if coach else 0)  # fmt: skip
     return f"{len(docs)} documents in the knowledge base", blocks
 
 
 def sources_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
     word = rest.strip().split()[0] if rest.strip() else "1"
     try:
-        text, blocks = sources_page(ctx, int(word) if word.isdigit() else 1, cmd.command)
+        text, blocks = sources_page(ctx, int(word) if word.isdigit() else 1, cmd.command, cmd.user)
     except GuidepostError as e:
         text, blocks = str(e), error_blocks(str(e), help_contact=ctx.help_contact)
     except Exception:
@@ -433,7 +436,7 @@ def sources_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> 
 
 
 def show_sources_page(ctx: BotContext, action: BlockAction) -> None:
-    text, blocks = sources_page(ctx, int(action.value) if action.value.isdigit() else 1)
+    text, blocks = sources_page(ctx, int(action.value) if action.value.isdigit() else 1, user=action.user)
     reply_privately(ctx, action.recipient, text, blocks, replace=True)
 
 

@@ -119,15 +119,22 @@ def send_weekly_summary(ctx: BotContext, now: datetime | None = None) -> bool:
 
 
 def start_weekly_summaries(ctx: BotContext, *, every: float = CHECK_EVERY_S) -> threading.Event:
-    """Check every `every` seconds whether the weekly summary is due; set the returned event to stop."""
+    """Check every `every` seconds whether the weekly summary is due (and whether channels need
+    telling that sources their planning notes cite changed); set the returned event to stop."""
     stop = threading.Event()
 
     def loop() -> None:
+        from bot.slack.flows.planning import tell_source_changes
+
         while not stop.wait(every):
             try:
                 send_weekly_summary(ctx)
             except Exception:
                 log.exception("the weekly gaps summary failed")
+            try:  # sources replaced or removed from the command line: the channels hear of it here
+                tell_source_changes(ctx)
+            except Exception:
+                log.exception("telling channels of changed sources failed")
 
     threading.Thread(target=loop, name="guidepost-gaps-summary", daemon=True).start()
     return stop

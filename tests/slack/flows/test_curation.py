@@ -20,7 +20,7 @@ from ingest.settings import Settings
 from tests.fixtures import MARKDOWN_BODY, make_encrypted_pdf, make_textless_pdf, pdf_bytes
 from tests.slack.fake_engine import FakeEngine
 from tests.slack.fake_slack import Call, FakeSlack
-from tests.slack.signing import COACH, SlackSender, block_action, file_share, message, view_submission
+from tests.slack.signing import COACH, SlackSender, block_action, file_share, mention, message, view_submission
 
 BOARD_ID = "F0BOARD0001"
 BOARD_NAME = "fractions-board.md"
@@ -119,7 +119,7 @@ def test_a_file_without_a_type_is_indexed_and_offers_edit_tags_which_stores_the_
     (opened,) = fake_slack.wait_for("views.open")
     view = opened.params["view"]
     assert view["callback_id"] == ids.TAGS_MODAL and opened.params["trigger_id"].startswith("trig.")
-    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"] == ["type", "grade", "subject"]
+    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"] == ["type", "grade", "subject", "review_by"]
     options = [o["value"] for o in view["blocks"][1]["element"]["options"]]
     assert options == ["report", "lesson_template", "choice_board", "guide", "other"]
 
@@ -457,3 +457,52 @@ def test_standard_codes_filter_the_slash_command_and_a_channel_scope_and_show_on
     sender.command("how do students repeat code for each item?", response_url=fake_slack.response_url("q2"), channel="C0CS")
     scoped = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "q2")[-1]
     assert "Loops" not in scoped.blocks_json
+
+
+def test_fresh_sources_overdue_flags_and_planning_notes_citing_a_replaced_or_removed_source(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any, settings: Settings
+) -> None:
+    board = b"---\nreview_by: 2020-01-31\n---\n# Exit Tickets\n\nExit tickets take five minutes at the end of the lesson.\n"
+    share(sender, fake_slack, BOARD_ID, "exit.md", board, "type: guide", ts="1700002000.000100")
+    result_of(fake_slack)
+    doc = engine.kb.find(f"slack:{BOARD_ID}")
+    assert doc.review_by == "2020-01-31" and doc.overdue()
+
+    # coaches see it flagged in /guidepost sources and on App Home; teachers do not
+    coach_list = sender.command("sources", response_url=fake_slack.response_url(), user=COACH).json()
+    assert "review overdue" in str(coach_list["blocks"]) and "1 document is past its review date" in str(coach_list["blocks"])
+    assert "review overdue" not in str(sender.command("sources", response_url=fake_slack.response_url()).json()["blocks"])
+    sender.event({"type": "app_home_opened", "user": COACH, "channel": "D0HOME", "tab": "home"})
+    home = fake_slack.wait_for("views.publish")[0]
+    assert "Due for review" in home.blocks_json or "Due for review" in json.dumps(home.params["view"])
+
+    # an answer citing it is saved to the channel's planning notes
+    sender.event(mention("<@UBOT> how long do exit tickets take?", ts="1700002001.000100"))
+    answered = fake_slack.wait_for("chat.update", count=2, timeout=60)[-1]
+    button = next(e for b in answered.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == ids.ACTION_SAVE_PLANNING)  # fmt: skip
+    sender.interaction(block_action(ids.ACTION_SAVE_PLANNING, button["value"], response_url=fake_slack.response_url("save"),
+                                    user="UTEACH", channel="C0001"))  # fmt: skip
+    fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "save")
+
+    def told() -> list[Call]:
+        return [c for c in fake_slack.calls("chat.postMessage") if c.params.get("channel") == "C0001"
+                and "planning notes changed" in c.params.get("text", "")]  # fmt: skip
+
+    # the coach shares an edited version: the note is marked and the channel told once
+    fake_slack.add_file(BOARD_ID, "exit.md", board.replace(b"five", b"three"), user=COACH, mimetype="text/markdown")
+    sender.event(file_share("", [fake_slack.file_object(BOARD_ID)], ts="1700002002.000100"))
+    fake_slack.wait_for("chat.postMessage", timeout=60, where=lambda c: "planning notes changed" in c.params.get("text", ""))
+    assert len(told()) == 1 and "source updated on" in told()[0].params["text"] and "Exit Tickets" in told()[0].params["text"]
+    shown = sender.command("digest", response_url=fake_slack.response_url(), channel="C0001").json()
+    assert "Exit Tickets: source updated on" in str(shown["blocks"])
+
+    sender.command(f"remove {doc.id}", response_url=fake_slack.response_url("rm"), user=COACH)
+    fake_slack.wait_for("chat.postMessage", count=2, timeout=30, where=lambda c: "planning notes changed" in c.params.get("text", ""))
+    assert len(told()) == 2 and "source removed" in told()[1].params["text"]
+
+    from bot.render import digest_markdown
+    from ingest.stores import DigestStore
+
+    exported = digest_markdown(DigestStore(settings.data_dir).current("C0001"))
+    assert "> **Note:** Exit Tickets: source removed on " in exported

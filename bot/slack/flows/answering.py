@@ -143,7 +143,8 @@ def _answer(
         answer_id = None
     if answer.abstained:
         try:  # a knowledge gap, for coaches (`/guidepost gaps`)
-            ctx.gaps.record(answer.standalone_question or answer.question, reason="abstention", channel=channel, answer_id=answer_id)
+            ctx.gaps.record(answer.standalone_question or answer.question, reason="abstention", channel=channel,
+                            answer_id=answer_id)  # fmt: skip
         except Exception:
             log.exception("could not record the knowledge gap %r", question[:200])
     try:

@@ -27,8 +27,9 @@ def record_vote(ctx: BotContext, action: BlockAction, vote: Literal["up", "down"
         try:  # a knowledge gap, for coaches (`/guidepost gaps`)
             stored = ctx.feedback.get_answer(action.value)
             if stored is not None:
-                ctx.gaps.record(stored.answer.standalone_question or stored.answer.question, reason="thumbs_down", channel=stored.channel or action.channel,
-                                user=action.user, answer_id=stored.id)  # fmt: skip
+                question = stored.answer.standalone_question or stored.answer.question
+                ctx.gaps.record(question, reason="thumbs_down", channel=stored.channel or action.channel, user=action.user,
+                                answer_id=stored.id)  # fmt: skip
         except Exception:
             log.exception("could not record the 👎 on %s as a knowledge gap", action.value)
     if vote == "up":

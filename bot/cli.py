@@ -66,28 +66,57 @@ def tag_options(f):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @tag_options
+@click.option("--standard", "standards", multiple=True, metavar="CODE",
+              help="Tag with a standard code such as 3A-AP-17 (repeatable); codes the documents name are found anyway.")
+@click.option("--review-by", metavar="YYYY-MM-DD", help="When a coach should check the documents are still current.")
+@click.option("--allow-personal-data", is_flag=True,
+              help="Index files even when they look like they hold student personal data (refused otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
-    """Index files and folders (recursively). Unchanged files are skipped; changed ones replaced;
-    files deleted from an indexed folder are removed. Exit 1 when some files failed."""
+def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None,
+           standards: tuple[str, ...], review_by: str | None, allow_personal_data: bool, as_json: bool) -> None:  # fmt: skip
+    """Index files, folders (recursively) and web pages (https://… links). Unchanged files are
+    skipped; changed ones replaced; files deleted from an indexed folder are removed. Files that
+    look like they hold student personal data are refused (under `failed`) unless
+    --allow-personal-data. Exit 1 when some failed."""
     from ingest.domain import Tags
     from ingest.library import Library
+    from ingest.pipeline import Failed, Indexed
 
-    tags = Tags.parse(doc_type, grade, subject)
+    from ingest.standards import parse_standards
+
+    tags = Tags.parse(doc_type, grade, subject, review_by=review_by)
+    codes = parse_standards(standards)
+    links = [p for p in paths if _is_link(p)]
+    files = [Path(p) for p in paths if not _is_link(p)]
     library = Library(_settings())
     bar = None
     if not as_json and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, leave=False)
-    report = library.add_paths(
-        paths,
-        tags,
-        progress=bar.update if bar else None,
-        on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
-    )
+    if files:
+        report = library.add_paths(
+            files,
+            tags,
+            progress=bar.update if bar else None,
+            on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
+            allow_personal_data=allow_personal_data,
+            standards=codes,
+        )
+    else:
+        from ingest.pipeline import IngestReport
+
+        report = IngestReport()
+    for link in links:
+        added = library.add_url(link, tags, allow_personal_data=allow_personal_data, standards=codes)
+        if not added.ok:
+            report.failed.append(Failed(link, added.reason))
+        elif added.status == "unchanged":
+            report.unchanged.append(link)
+        else:
+            report.indexed.append(Indexed(link, added.doc_id, added.title, added.chunks, added.tags.type or "other"))
     if bar:
         bar.close()
     if as_json:
@@ -106,6 +135,37 @@ def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, sub
             + f" in {report.seconds:.1f} s"
         )
     sys.exit(1 if report.failed else 0)
+
+
+def _is_link(arg: str) -> bool:
+    return arg.lower().startswith(("http://", "https://"))
+
+
+@cli.command()
+@click.argument("refs", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def refresh(refs: tuple[str, ...], as_json: bool) -> None:
+    """Fetch web pages added from a link again (the ids or links given, or all of them) and
+    index again only those that changed. Exit 1 when some failed."""
+    from ingest.library import Library
+
+    results = Library(_settings()).refresh(refs)
+    out: dict[str, list[Any]] = {"updated": [], "unchanged": [], "failed": []}
+    for r in results:
+        if not r.ok:
+            out["failed"].append({"source": r.name, "error": r.reason})
+        else:
+            out["unchanged" if r.status == "unchanged" else "updated"].append(
+                {"id": r.doc_id, "title": r.title, "url": r.url, "chunks": r.chunks})
+    if as_json:
+        _emit_json(out)
+    else:
+        for item in out["updated"]:
+            click.echo(f"updated    {item['url']}  ({item['chunks']} chunks)")
+        for failure in out["failed"]:
+            click.echo(click.style("failed     ", fg="red") + f"{failure['source']}: {failure['error']}", err=True)
+        click.echo(f"{len(out['updated'])} updated, {len(out['unchanged'])} unchanged, {len(out['failed'])} failed")
+    sys.exit(1 if out["failed"] else 0)
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -129,8 +189,13 @@ def sources_list(as_json: bool) -> None:
         return
     for s in items:
         tags = ", ".join(x for x in (s.type, f"grade {s.grade}" if s.grade else "", s.subject) if x)
-        click.echo(f"{s.id}  {s.title}  [{tags}]  {s.chunks} chunks  {s.path or s.url or s.source_key}")
-    click.echo(f"{len(items)} documents")
+        review = ""
+        if s.review_by:
+            review = f"  REVIEW OVERDUE (review by {s.review_by})" if s.overdue() else f"  review by {s.review_by}"
+        click.echo(f"{s.id}  {s.title}  [{tags}]  {s.chunks} chunks  added {s.to_dict()['added_at'][:10]}  "
+                   f"{s.path or s.url or s.source_key}{review}")  # fmt: skip
+    overdue = sum(1 for s in items if s.overdue())
+    click.echo(f"{len(items)} documents" + (f", {overdue} past their review date" if overdue else ""))
 
 
 @sources.command("remove")
@@ -147,8 +212,10 @@ def sources_remove(id_or_path: str) -> None:
 @cli.command()
 @click.argument("questions", nargs=-1, required=True)
 @tag_options
+@click.option("--standard", metavar="CODE", help="Only documents tagged with this standard code (e.g. 3A-AP-17).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (one object per line for several questions).")
-def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None, as_json: bool) -> None:
+def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, subject: str | None, standard: str | None,
+        as_json: bool) -> None:  # fmt: skip
     """Answer QUESTION(S) from the knowledge base, with numbered citations."""
     from ingest.domain import Filters, Tags
 
@@ -156,12 +223,16 @@ def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, sub
     from .render import answer_json, to_terminal
 
     Tags.parse(doc_type, grade, subject)  # bad values fail now, with the same messages as tags
-    filters = Filters(type=doc_type, grade=grade, subject=subject)
+    from ingest.library import Library
+    from ingest.standards import parse_standard
+
+    filters = Filters(type=doc_type, grade=grade, subject=subject, standard=parse_standard(standard) if standard else None)
     settings = _settings()
     engine = Engine.from_settings(settings)
+    library = Library(settings, engine.kb, engine.encoder)
     shown = {"help_contact": settings.help_contact, "scoped": not filters.is_empty()}
     for i, q in enumerate(questions):
-        ans = engine.answer(q, filters)
+        ans = library.with_standards(engine.answer(q, filters))  # codes shown on citations
         if as_json:
             click.echo(json.dumps(answer_json(ans, **shown), indent=None if len(questions) > 1 else 2, ensure_ascii=False))
         else:
@@ -232,6 +303,34 @@ def serve(http_mode: bool, port: int, host: str) -> None:
     settings = _settings()
     library = Library(settings)  # what coaches add in Slack goes into the index the engine answers from
     run_bot(settings, lambda s: Engine(s, library.kb, library.encoder), library=library, http=http_mode, port=port, host=host)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"groups": [{"count", "example", "questions", "handled"}]}.')
+@click.option("--all", "show_all", is_flag=True, help="Include the groups a coach marked handled (text output).")
+def gaps(as_json: bool, show_all: bool) -> None:
+    """Questions the knowledge base could not answer (abstentions and 👎 in Slack), grouped by
+    meaning, newest first."""
+    from ingest.embeddings import Encoder
+    from ingest.stores import GapStore
+
+    settings = _settings()
+    store = GapStore(settings.data_dir)
+    groups = store.groups(Encoder.from_settings(settings).encode) if store.all() else []
+    if as_json:
+        _emit_json({"groups": [g.to_dict() for g in groups]})
+        return
+    shown = [g for g in groups if show_all or not g.handled]
+    if not shown:
+        click.echo("No open knowledge gaps.")
+        return
+    for g in shown:
+        mark = "  (handled)" if g.handled else ""
+        click.echo(f"{g.count:3d}  {g.example.text}{mark}")
+        for q in g.questions:
+            if q is not g.example:
+                click.echo(f"       - {q.text}")
+    click.echo(f"{len(shown)} groups, {sum(g.count for g in shown)} questions")
 
 
 @cli.group()

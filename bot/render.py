@@ -46,7 +46,8 @@ def answer_json(answer: Answer, *, help_contact: str = DEFAULT_HELP_CONTACT, sco
 
 def source_line(s: Source) -> str:
     where = f", {s.location}" if s.location else ""
-    return f"[{s.n}] {s.title}{where}"
+    codes = f" (standards: {', '.join(s.standards)})" if s.standards else ""
+    return f"[{s.n}] {s.title}{where}{codes}"
 
 
 def to_terminal(answer: Answer, *, width: int = 100, help_contact: str = DEFAULT_HELP_CONTACT, scoped: bool = False) -> str:
@@ -105,6 +106,8 @@ def digest_markdown(
         who = names.get(entry.saved_by or "", entry.saved_by or "someone")
         lines += ["---", "", f"## {i}. {_one_line(entry.answer.question) or 'Saved answer'}", ""]
         lines += [f"_Saved by {who} on {entry.saved_at[:10]}_", ""]
+        for note in entry.notes:
+            lines += [f"> **Note:** {note.title}: {note.text()}.", ""]
         body = to_markdown(entry.answer, heading_level=2)
         lines.append(body.split("\n", 1)[1].lstrip("\n") if body.startswith("## ") else body)
     return "\n".join(lines).rstrip() + "\n"

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Literal
+from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from .domain import Chunk, Document, Tags
 from .embeddings import Encoder
 from .errors import FileTooLarge, GuidepostError, IndexUnavailable, NoExtractableText, UnsupportedFile
 from .loaders import is_sidecar, load_bytes, load_file, supported_suffixes
+from .privacy import scan_document
+from .standards import mapping_rows, standards_in
 from .settings import IndexSettings
 from .stores import KnowledgeBase, Version
 
@@ -151,6 +153,38 @@ def _sidecar_bytes(path: Path) -> bytes:
     return b""
 
 
+def _standards_bytes(codes: Sequence[str]) -> bytes:
+    return ("\0standards\0" + ",".join(codes)).encode() if codes else b""
+
+
+def mapped_standards(files: Sequence[Path]) -> dict[Path, list[str]]:
+    """The codes a curriculum's mapping tables give other files: Markdown files among `files`
+    whose table rows link a lesson to standard codes ('| [1.01: Set Up][] | 3A-CS-02 |'). The
+    linked file and its twins in other formats (lesson.md, lesson.docx, lesson.pdf) get the codes."""
+    wanted = {f.resolve() for f in files}
+    by_stem: dict[tuple[Path, str], list[Path]] = {}
+    for f in wanted:
+        by_stem.setdefault((f.parent, f.stem), []).append(f)
+    out: dict[Path, list[str]] = {}
+    for f in files:
+        if f.suffix.lower() not in (".md", ".markdown"):
+            continue
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "|" not in text:
+            continue
+        for row in mapping_rows(text):
+            if not row.target or "://" in row.target:
+                continue
+            target = (f.parent / row.target.split("#")[0]).resolve()
+            for twin in by_stem.get((target.parent, target.stem), []):
+                out.setdefault(twin, [])
+                out[twin] += [c for c in row.codes if c not in out[twin]]
+    return out
+
+
 class Ingestor:
     def __init__(self, settings: IndexSettings, kb: KnowledgeBase, encoder: Encoder) -> None:
         self.settings = settings
@@ -166,32 +200,69 @@ class Ingestor:
         h = hashlib.sha256()
         h.update(data)
         h.update(b"\0sidecar\0" + extra)
-        h.update(json.dumps([tags.type, tags.grade, tags.subject]).encode())
+        h.update(json.dumps([tags.type, tags.grade, tags.subject] + ([tags.review_by] if tags.review_by else [])).encode())
         h.update(f"\0{CHUNKER_VERSION}\0{self.settings.chunk_tokens}\0{self.encoder.model_id}".encode())
         return h.hexdigest()
 
     # -- one document --------------------------------------------------------------------------
     def prepare(self, data: bytes, name: str, *, source_key: str, tags: Tags, url: str | None = None,
-                path: Path | None = None, extra: bytes = b"") -> _Prepared | None:
+                path: Path | None = None, extra: bytes = b"", allow_personal_data: bool = False,
+                standards: Sequence[str] = ()) -> _Prepared | None:
         """Parse and chunk, or return None when the stored version is current. With `path`,
-        the file is loaded from disk (so its tag sidecar is read too)."""
-        version = self.version(data, extra, tags)
+        the file is loaded from disk (so its tag sidecar is read too). A document that looks like
+        it holds student personal data raises PersonalDataFound unless `allow_personal_data`.
+        `standards`: codes to tag it with besides those its text names."""
+        version = self.version(data, extra + _standards_bytes(standards), tags)
         if self.kb.version_of(source_key) == version:
             return None
         if path is not None:
             doc = load_file(path, self.settings, tags=tags, source_key=source_key, url=url)
         else:
             doc = load_bytes(data, name, self.settings, source_key=source_key, tags=tags, url=url)
+        return self._prepare_loaded(doc, name, version, len(data), allow_personal_data, standards)
+
+    def _prepare_loaded(self, doc: Document, name: str, version: str, size: int, allow_personal_data: bool,
+                        standards: Sequence[str] = ()) -> _Prepared:  # fmt: skip
+        codes = list(dict.fromkeys([*standards, *standards_in(doc)]))
+        if codes:
+            doc.extra["standards"] = codes
+        if doc.tags.review_by:  # fresh sources: when a coach should look at it again
+            doc.extra["review_by"] = doc.tags.review_by
+        if not allow_personal_data:
+            found = scan_document(doc)
+            if found:
+                raise found.error(name)
         chunks = self.chunker.chunk(doc)
         if not chunks:
             raise NoExtractableText(f"{name}: no text could be extracted to index")
-        return _Prepared(str(path or name), doc, chunks, version, len(data), aliases.extract(doc.text))
+        return _Prepared(str(doc.path or name), doc, chunks, version, size, aliases.extract(doc.text))
+
+    def ingest_document(self, doc: Document, name: str, *, tags: Tags | None = None, extra: dict[str, Any] | None = None,
+                        allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Ingested:  # fmt: skip
+        """Index a document loaded elsewhere (a web page): its version is its text and tags, so
+        a page fetched again with the same text is recognised as unchanged."""
+        doc.tags = (tags or Tags()).merged_over(doc.tags)
+        text = doc.text.encode("utf-8")
+        version = self.version(text, b"\0loaded\0" + _standards_bytes(standards), doc.tags)
+        if self.kb.version_of(doc.source_key) == version:
+            info = self.kb.find(doc.source_key)
+            return Ingested("unchanged", info.id, info.title, info.chunks)
+        prepared = self._prepare_loaded(doc, name, version, len(text), allow_personal_data, standards)
+        if extra:
+            prepared.doc.extra.update(extra)
+        report = IngestReport()
+        self._write([prepared], report)
+        if report.failed:
+            raise IndexUnavailable(report.failed[0].error)
+        return Ingested("indexed", prepared.doc.doc_id, prepared.doc.title, len(prepared.chunks))
 
     def ingest_bytes(self, data: bytes, name: str, *, source_key: str, tags: Tags | None = None,
-                     url: str | None = None, extra: dict[str, Any] | None = None) -> Ingested:
+                     url: str | None = None, extra: dict[str, Any] | None = None,
+                     allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Ingested:
         """Index one uploaded file. Raises a DocumentError with a readable reason when the file
-        cannot be indexed."""
-        prepared = self.prepare(data, name, source_key=source_key, tags=tags or Tags(), url=url)
+        cannot be indexed (PersonalDataFound unless `allow_personal_data`)."""
+        prepared = self.prepare(data, name, source_key=source_key, tags=tags or Tags(), url=url,
+                                allow_personal_data=allow_personal_data, standards=standards)
         if prepared is None:
             info = self.kb.find(source_key)
             return Ingested("unchanged", info.id, info.title, info.chunks)
@@ -206,7 +277,11 @@ class Ingestor:
     # -- many files ----------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
                      progress: Callable[[int], None] | None = None,
-                     on_total: Callable[[int], None] | None = None) -> IngestReport:
+                     on_total: Callable[[int], None] | None = None,
+                     allow_personal_data: bool = False, standards: Sequence[str] = ()) -> IngestReport:
+        """Index files and folders. Documents are tagged with `standards`, the codes their text
+        names, and the codes a curriculum's mapping table (a Markdown file among them) gives the
+        files its rows link to."""
         start = time.perf_counter()
         tags = tags or Tags()
         report = IngestReport()
@@ -219,7 +294,8 @@ class Ingestor:
         batch: list[_Prepared] = []
         pending = 0
         warm = False
-        for item in self._prepared(files, tags, report):
+        mapped = mapped_standards(files)
+        for item in self._prepared(files, tags, report, allow_personal_data, standards, mapped):
             if progress:
                 progress(1)
             if item is None:
@@ -240,7 +316,9 @@ class Ingestor:
         report.seconds = time.perf_counter() - start
         return report
 
-    def _prepared(self, files: list[Path], tags: Tags, report: IngestReport) -> Iterator[_Prepared | None]:
+    def _prepared(self, files: list[Path], tags: Tags, report: IngestReport,
+                  allow_personal_data: bool = False, standards: Sequence[str] = (),
+                  mapped: dict[Path, list[str]] | None = None) -> Iterator[_Prepared | None]:
         """Parse and chunk in a background thread, one step ahead of the encoder."""
         q: queue.Queue = queue.Queue(maxsize=64)
         done = object()
@@ -248,7 +326,8 @@ class Ingestor:
         def work() -> None:
             try:
                 for f in files:
-                    q.put(self._prepare_file(f, tags, report))
+                    codes = [*standards, *(mapped or {}).get(f.resolve(), [])]
+                    q.put(self._prepare_file(f, tags, report, allow_personal_data, codes))
             finally:
                 q.put(done)
 
@@ -258,7 +337,8 @@ class Ingestor:
             yield item
         t.join()
 
-    def _prepare_file(self, f: Path, tags: Tags, report: IngestReport) -> _Prepared | None:
+    def _prepare_file(self, f: Path, tags: Tags, report: IngestReport, allow_personal_data: bool = False,
+                      standards: Sequence[str] = ()) -> _Prepared | None:  # fmt: skip
         try:
             size = f.stat().st_size
             if size > self.settings.max_file_bytes:
@@ -267,7 +347,8 @@ class Ingestor:
                 )
             resolved = f.resolve()
             item = self.prepare(f.read_bytes(), f.name, source_key=str(resolved), tags=tags, path=resolved,
-                                extra=_sidecar_bytes(f))
+                                extra=_sidecar_bytes(f), allow_personal_data=allow_personal_data,
+                                standards=list(dict.fromkeys(standards)))
             if item is None:
                 report.unchanged.append(str(f))
             else:

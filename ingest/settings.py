@@ -94,6 +94,9 @@ class SlackSettings(_FromEnvironment):
     slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
     coaches: str = Field("", description="Comma-separated Slack user ids allowed to add and remove documents.")
     coach_group: str | None = Field(None, description="Slack user group id whose members are coaches.")
+    gaps_summary_day: str = Field("mon", description="Weekday of the weekly knowledge-gaps DM to coaches (mon..sun; 'off' = none).")
+    gaps_summary_hour: int = Field(8, ge=0, le=23, description="Hour (0-23, in GUIDEPOST_GAPS_SUMMARY_TZ) of the weekly gaps DM.")
+    gaps_summary_tz: str = Field("UTC", description="Time zone of the weekly gaps DM (e.g. America/Chicago).")
 
     @property
     def coach_ids(self) -> set[str]:

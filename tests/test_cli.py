@@ -102,3 +102,164 @@ def test_eval_command(run, folder: Path, tmp_path: Path):
     res = run("eval", "--questions", str(q), str(q2))
     assert res.exit_code == 0 and "questions: 2" in res.stdout and "answerable refused / out-of-scope refused" in res.stdout
     assert "answer_has_evidence" in res.stdout
+
+
+def test_ingest_refuses_personal_data_unless_allowed_and_indexes_blank_templates(run, tmp_path: Path):
+    from tests.ingest.privacy_samples import gradebook_markdown
+
+    kb = tmp_path / "uploads"
+    kb.mkdir()
+    (kb / "gradebook.md").write_bytes(gradebook_markdown())
+    (kb / "intake-form.md").write_text(
+        "# Reading intake form\n\nStudent Name: ______________\n\nDOB: __/__/____\n\n"
+        "Ask the student which book they last finished and why they chose it.\n"
+    )
+    res = run("ingest", str(kb), "--json")
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert [Path(d["path"]).name for d in out["indexed"]] == ["intake-form.md"]  # a blank template is fine
+    (failed,) = out["failed"]
+    assert Path(failed["path"]).name == "gradebook.md" and "personal data" in failed["error"]
+    assert "Maria Lopez" not in failed["error"]  # values are masked
+
+    res = run("ingest", str(kb))  # the human form says why too
+    assert res.exit_code == 1 and "personal data" in res.stderr
+
+    res = run("ingest", str(kb), "--allow-personal-data", "--json")
+    assert res.exit_code == 0
+    out = json.loads(res.stdout)
+    assert [Path(d["path"]).name for d in out["indexed"]] == ["gradebook.md"] and out["failed"] == []
+
+
+def test_ingest_a_link_cites_it_and_refresh_reindexes_only_what_changed(run, monkeypatch):
+    from tests.web_site import serve_site
+
+    monkeypatch.setenv("GUIDEPOST_ALLOW_PRIVATE_URLS", "1")
+    with serve_site() as site:
+        rotation = site.put("/stations", "Station Rotation", "Split the class into three groups that rotate between stations.")
+        exits = site.put("/exit-tickets", "Exit Tickets", "Collect a short written answer from every student at the door.")
+        res = run("ingest", rotation, exits, "--type", "guide", "--json")
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout)
+        assert sorted(d["path"] for d in out["indexed"]) == sorted([rotation, exits])
+        assert all(d["chunks"] > 0 and d["type"] == "guide" for d in out["indexed"])
+
+        listed = json.loads(run("sources", "list", "--json").stdout)["sources"]
+        by_url = {s["url"]: s for s in listed}
+        assert by_url[rotation]["title"] == "Station Rotation" and by_url[rotation]["fmt"] == "web"
+        assert by_url[rotation]["extra"]["web"]["etag"]  # the validators are stored
+
+        answer = json.loads(run("ask", "How long does each station last before groups rotate?", "--json").stdout)
+        assert rotation in json.dumps(answer)  # the page's address is cited
+
+        res = run("refresh", "--json")  # nothing changed: the server answers 304 to both
+        assert res.exit_code == 0
+        out = json.loads(res.stdout)
+        assert out["updated"] == [] and len(out["unchanged"]) == 2
+        assert site.statuses("/stations")[-1] == 304 and site.statuses("/exit-tickets")[-1] == 304
+
+        site.put("/stations", "Station Rotation", "Split the class into four groups; one station is always teacher-led.")
+        out = json.loads(run("refresh", "--json").stdout)
+        assert [u["url"] for u in out["updated"]] == [rotation] and len(out["unchanged"]) == 1
+        assert by_url[rotation]["id"] == out["updated"][0]["id"]
+
+        res = run("refresh", by_url[exits]["id"], "--json")  # one by id
+        assert json.loads(res.stdout)["unchanged"][0]["url"] == exits
+
+        res = run("ingest", site.url("/missing"), "--json")
+        assert res.exit_code == 1 and "404" in json.loads(res.stdout)["failed"][0]["error"]
+
+
+def test_ingest_a_loopback_link_is_refused_without_the_setting(run, monkeypatch):
+    monkeypatch.delenv("GUIDEPOST_ALLOW_PRIVATE_URLS", raising=False)
+    res = run("ingest", "http://127.0.0.1:9/page", "--json")
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["failed"][0]["path"] == "http://127.0.0.1:9/page"
+
+
+def test_gaps_json_groups_recorded_questions_by_meaning(run, tmp_path: Path):
+    from ingest.stores import GapStore
+
+    res = run("gaps", "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout) == {"groups": []}
+    store = GapStore(tmp_path / "data")
+    first = store.record("How do I reset a student's Chromebook password?", reason="abstention", channel="C1")
+    store.record("What time does the bus leave for the field trip?", reason="thumbs_down", channel="C2", answer_id="a1")
+    second = store.record("A student forgot their Chromebook password: how do I reset it?", reason="abstention")
+    store.mark_handled([first, second], by="UCOACH")
+
+    out = json.loads(run("gaps", "--json").stdout)
+    assert [(g["count"], g["handled"]) for g in out["groups"]] == [(2, True), (1, False)]  # newest first
+    assert set(out["groups"][0]) == {"count", "example", "questions", "handled"}
+    assert out["groups"][0]["questions"][0].startswith("A student forgot")
+    text = run("gaps").stdout
+    assert "bus" in text and "Chromebook" not in text  # handled groups only with --all
+    assert "Chromebook" in run("gaps", "--all").stdout
+
+
+def test_standards_from_the_flag_the_text_and_a_mapping_table_filter_ask_and_show_on_citations(run, tmp_path: Path):
+    kb = tmp_path / "curriculum"
+    (kb / "units").mkdir(parents=True)
+    (kb / "standards_mapping.md").write_text(
+        "# Standards mapping\n\n| Lesson | Standard |\n| --- | --- |\n| [1.01: Loops](units/loops.md) | 3A-AP-15 |\n"
+    )
+    (kb / "units" / "loops.md").write_text(
+        "# Loops\n\nA for loop repeats a block of code once for each item in a list; students trace it on paper first.\n"
+    )
+    (kb / "units" / "lists.md").write_text(
+        "# Lists\n\nThis lesson covers 3A-AP-14. Students append items to a list and index into it, starting at zero.\n"
+    )
+    (kb / "units" / "variables.md").write_text(
+        "# Variables\n\nA variable names a value; students trace how assigning a new value to it replaces the old one.\n"
+    )
+    res = run("ingest", str(kb), "--standard", "3a-ap-17", "--json")
+    assert res.exit_code == 0, res.output
+    listed = {Path(s["path"]).name: s["extra"].get("standards") for s in json.loads(run("sources", "list", "--json").stdout)["sources"]}
+    assert listed["loops.md"] == ["3A-AP-17", "3A-AP-15"]  # the flag, then the mapping table's row
+    assert listed["lists.md"] == ["3A-AP-17", "3A-AP-14"]  # the flag, then the code its text names
+    assert listed["variables.md"] == ["3A-AP-17"]
+
+    res = run("ingest", str(kb), "--standard", "not-a-code")
+    assert res.exit_code == 2 and "not a standard code" in res.stderr
+
+    out = json.loads(run("ask", "How do students use a list?", "--standard", "3A-AP-15", "--json").stdout)
+    assert out["sources"] and {s["title"] for s in out["sources"]} <= {"Loops", "Standards mapping"}
+    assert all("3A-AP-15" in s["standards"] for s in out["sources"])
+    out = json.loads(run("ask", "How do students use a list?", "--standard", "3A-AP-14", "--json").stdout)
+    assert {s["title"] for s in out["sources"]} == {"Lists"}
+    text = run("ask", "How do students use a list?", "--standard", "3A-AP-14").stdout
+    assert "(standards: 3A-AP-17, 3A-AP-14)" in text
+
+
+def test_review_dates_from_the_flag_and_a_sidecar_and_notes_citing_a_replaced_source(run, tmp_path: Path):
+    from ingest.domain import Answer, Source
+    from ingest.stores import DigestStore
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "old.md").write_text("# Old routine\n\nLine up at the door two minutes before the bell rings.\n")
+    (kb / "new.md").write_text("# New routine\n\nStudents write one sentence about what they learned today.\n")
+    (kb / "new.md.yml").write_text("review_by: 2999-06-30\n")
+    res = run("ingest", str(kb / "old.md"), "--review-by", "2020-01-31", "--json")
+    assert res.exit_code == 0, res.output
+    assert run("ingest", str(kb / "new.md")).exit_code == 0
+    listed = {s["title"]: s for s in json.loads(run("sources", "list", "--json").stdout)["sources"]}
+    assert (listed["Old routine"]["review_by"], listed["Old routine"]["overdue"]) == ("2020-01-31", True)
+    assert (listed["New routine"]["review_by"], listed["New routine"]["overdue"]) == ("2999-06-30", False)  # from the sidecar
+    assert listed["Old routine"]["added_at"][:2] == "20"
+    text = run("sources", "list").stdout
+    assert "REVIEW OVERDUE (review by 2020-01-31)" in text and "1 past their review date" in text
+    assert run("ingest", str(kb), "--review-by", "soon").exit_code == 2
+
+    old = listed["Old routine"]["id"]
+    source = Source(1, "Old routine", str(kb / "old.md"), None, "", "Line up.", "Line up.", 0.9, doc_id=old)
+    DigestStore(tmp_path / "data").add("C0PLAN", "a1", Answer("when do we line up?", "Line up [1].", False, [source]))
+    (kb / "old.md").write_text("# Old routine\n\nLine up at the door one minute before the bell rings.\n")
+    run("ingest", str(kb / "old.md"), "--review-by", "2020-01-31")
+    (entry,) = DigestStore(tmp_path / "data").current("C0PLAN").entries
+    assert [n.event for n in entry.notes] == ["updated"] and entry.notes[0].text().startswith("source updated on 20")
+    run("sources", "remove", old)
+    (entry,) = DigestStore(tmp_path / "data").current("C0PLAN").entries
+    assert [n.text()[:14] for n in entry.notes] == ["source removed"]
+    untold = DigestStore(tmp_path / "data").claim_untold("test")
+    assert list(untold) == ["C0PLAN"] and DigestStore(tmp_path / "data").claim_untold("again") == {}  # told once

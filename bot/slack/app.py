@@ -42,6 +42,9 @@ def build_app(settings: Settings, engine: AnswerEngine, *, client: WebClient | N
         logger=logging.getLogger("guidepost.slack.bolt"),
     )
     ctx = BotContext.build(settings, engine, client, library=library, answer_workers=answer_workers)
+    from bot.slack.flows.planning import tell_source_changes
+
+    ctx.library.subscribe_sources(lambda *_: ctx.submit(tell_source_changes, ctx))  # planning notes citing it
     app.middleware(provide(ctx))
     app.middleware(ignore_bots)
     app.middleware(drop_duplicates(SeenSet(ttl=3600)))

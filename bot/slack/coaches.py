@@ -41,6 +41,10 @@ class Coaches:
             return False
         return user in self._group_members()
 
+    def everyone(self) -> set[str]:
+        """Every coach known: the ids in the settings and the user group's members."""
+        return set(self.settings.coach_ids) | (set(self._group_members()) if self.settings.coach_group else set())
+
     def _group_members(self) -> frozenset[str]:
         with self._lock:  # one call at a time; the others wait and use its answer
             if self._members is not None and time.monotonic() - self._fetched < self.ttl:

@@ -24,7 +24,7 @@ from bot.slack.files import SlackFiles
 from ingest.domain import AnswerEngine, Scope
 from ingest.library import Library
 from ingest.settings import Settings
-from ingest.stores import ChannelScopes, DigestStore, FeedbackStore
+from ingest.stores import ChannelScopes, DigestStore, FeedbackStore, GapStore
 
 log = logging.getLogger("guidepost.slack")
 
@@ -41,6 +41,7 @@ class BotContext:
     library: Library  # the knowledge base as coaches curate it (the engine's own index)
     feedback: FeedbackStore  # data_dir/feedback.sqlite3: the answers posted and the votes on them
     digests: DigestStore  # data_dir/digests.sqlite3: planning notes
+    gaps: GapStore  # data_dir/gaps.sqlite3: abstentions and 👎, for coaches
     scopes: ChannelScopes  # data_dir/channel_scopes.json: what each channel searches
     coaches: Coaches  # who may add, re-tag, remove, scope
     files: SlackFiles  # Slack files, fetched for the library
@@ -65,6 +66,7 @@ class BotContext:
             library=library,
             feedback=FeedbackStore(settings.data_dir),
             digests=DigestStore(settings.data_dir),
+            gaps=GapStore(settings.data_dir),
             scopes=ChannelScopes(settings.data_dir),
             coaches=Coaches(settings, client),
             files=SlackFiles(settings, client),

@@ -189,6 +189,9 @@ def serve(
     engine.warm()  # load the model and open the index now, not on the first question
     app = build_app(settings, engine, client=client, library=library)
     ctx = bot_context(app)
+    from bot.slack.flows.gaps import start_weekly_summaries
+
+    summaries = start_weekly_summaries(ctx)  # the weekly knowledge-gaps DM to coaches
 
     if http:
         server = make_http_server(app, host=host, port=port)
@@ -199,6 +202,7 @@ def serve(
         log.info("Guidepost is listening for Slack on %s", url)
 
         def close_http() -> None:
+            summaries.set()
             server.shutdown()
             server.server_close()
             ctx.close(wait=True)  # finish the answers in flight: no placeholder left searching
@@ -211,6 +215,7 @@ def serve(
         try:
             handler.connect()
         except SlackApiError as e:
+            summaries.set()
             ctx.close(wait=False)
             raise SlackSetupError(
                 f"Slack refused SLACK_APP_TOKEN ({e.response.get('error')}): it must be an app-level token "
@@ -219,6 +224,7 @@ def serve(
         log.info("Guidepost is connected to Slack (Socket Mode)")
 
         def close_socket() -> None:
+            summaries.set()
             handler.close()
             ctx.close(wait=True)
 

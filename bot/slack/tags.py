@@ -86,17 +86,24 @@ def has_tags(text: str | None) -> bool:
     return bool(_KEY.search(text or "") or _ORDINAL_GRADE.search(text or ""))
 
 
+_SCOPE_STANDARD = re.compile(r"(?<!\S)standards?\s*[=:]\s*([^\s]+)", re.I)
+
+
 def parse_scope(text: str) -> Scope:
     """`type=choice_board,lesson_template subject=math` → Scope. Raises `InvalidTags` on an
     unknown type, a grade (scopes are by type and subject), or text with no scope in it."""
     types: list[str] = []
     subjects: list[str] = []
+    standards: list[str] = []
+    for m in _SCOPE_STANDARD.finditer(text):
+        standards.extend(v for v in m.group(1).split(",") if v)
+    text = _SCOPE_STANDARD.sub(" ", text)
     fields = _fields(text, lists=True)
     for raw in fields:
         if raw.key == "grade":
-            raise InvalidTags("a channel scope is by type and subject, not grade")
+            raise InvalidTags("a channel scope is by type, subject and standard, not grade")
         (types if raw.key == "type" else subjects).extend(raw.value.split(","))
-    scope = Scope.from_values(types, subjects)
+    scope = Scope.from_values(types, subjects, standards)
     if scope.is_empty():
         raise InvalidTags(
             "I couldn't read a scope there: write for instance `type=choice_board,lesson_template subject=math` "

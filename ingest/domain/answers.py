@@ -34,6 +34,7 @@ class Source:
     url: str | None = None  # a link a teacher can open, when there is one
     grade: str = ""
     subject: str = ""
+    standards: tuple[str, ...] = ()  # the standard codes its document is tagged with (shown on the citation)
 
     @property
     def page_or_slide(self) -> str:
@@ -59,7 +60,10 @@ class Source:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:
         """A source read back from storage; keys this version does not know are ignored."""
-        return cls(**{k: v for k, v in data.items() if k in _SOURCE_FIELDS})
+        kept = {k: v for k, v in data.items() if k in _SOURCE_FIELDS}
+        if "standards" in kept:  # a JSON list read back: the tuple it was
+            kept["standards"] = tuple(kept["standards"] or ())
+        return cls(**kept)
 
 
 _SOURCE_FIELDS = frozenset(f.name for f in dataclasses.fields(Source))

@@ -3,6 +3,8 @@ grade bands and subjects (`Tags`), a channel's `Scope`, and the `Filters` a sear
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -70,22 +72,42 @@ def normalize_subject(value: str | None) -> str | None:
     return {"maths": "math", "mathematics": "math", "cs": "computer science", "ela": "english language arts"}.get(v, v)
 
 
+def parse_review_by(value: object) -> str | None:
+    """'2026-06-30' (also from a YAML date or '2026/6/30') → '2026-06-30'; None for nothing."""
+    import datetime as _dt
+
+    if value is None or str(value).strip() == "":
+        return None
+    if isinstance(value, _dt.date):
+        return value.isoformat()[:10]
+    text = str(value).strip().replace("/", "-")
+    try:
+        y, m, d = (int(p) for p in text.split("-"))
+        return _dt.date(y, m, d).isoformat()
+    except (ValueError, TypeError):
+        raise InvalidTags(f"review date {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-06-30") from None
+
+
 @dataclass(frozen=True)
 class Tags:
-    """What a coach says about a document: its type, grade band and subject."""
+    """What a coach says about a document: its type, grade band and subject, and when it
+    should be reviewed (`review_by`, an ISO date)."""
 
     type: str | None = None
     grade: str | None = None
     subject: str | None = None
+    review_by: str | None = None
 
     @classmethod
-    def parse(cls, type: str | None = None, grade: str | int | None = None, subject: str | None = None) -> Tags:
+    def parse(cls, type: str | None = None, grade: str | int | None = None, subject: str | None = None,
+              review_by: object = None) -> Tags:  # fmt: skip
         g = parse_grade(grade)
-        return cls(normalize_type(type), g[0] if g else None, normalize_subject(subject))
+        return cls(normalize_type(type), g[0] if g else None, normalize_subject(subject), parse_review_by(review_by))
 
     def merged_over(self, base: Tags) -> Tags:
         """These tags, with gaps filled from `base`."""
-        return Tags(self.type or base.type, self.grade or base.grade, self.subject or base.subject)
+        return Tags(self.type or base.type, self.grade or base.grade, self.subject or base.subject,
+                    self.review_by or base.review_by)  # fmt: skip
 
     def metadata(self) -> dict[str, Any]:
         g = parse_grade(self.grade)
@@ -109,9 +131,21 @@ class Filters:
     subject: str | None = None
     types: tuple[str, ...] = ()  # any of these types (a channel scope)
     subjects: tuple[str, ...] = ()  # any of these subjects (a channel scope)
+    standard: str | None = None  # a standard code such as 3A-AP-17 (ingest.standards)
+    standards: tuple[str, ...] = ()  # any of these standards (a channel scope)
 
     def is_empty(self) -> bool:
-        return not (self.type or self.grade or self.subject or self.types or self.subjects)
+        return not (self.type or self.grade or self.subject or self.types or self.subjects or self.standard or self.standards)
+
+    def wanted_standards(self) -> list[str]:
+        """The standard codes to search (canonical), [] for any; raises InvalidStandard."""
+        from ..standards import parse_standard
+
+        return list(dict.fromkeys(parse_standard(s) for s in ((self.standard,) if self.standard else self.standards)))
+
+    def with_standard(self, code: str | None) -> Filters:
+        """These filters, limited to documents tagged with `code` too."""
+        return self if not code else dataclasses.replace(self, standard=code)
 
     def wanted_types(self) -> list[str]:
         """The document types to search (normalised), [] for any."""
@@ -135,9 +169,10 @@ class Scope:
 
     types: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
+    standards: tuple[str, ...] = ()  # any of these standard codes
 
     def is_empty(self) -> bool:
-        return not (self.types or self.subjects)
+        return not (self.types or self.subjects or self.standards)
 
     def label(self) -> str:
         """'type: choice board, lesson template · subject: math'"""
@@ -146,17 +181,22 @@ class Scope:
             parts.append("type: " + ", ".join(t.replace("_", " ") for t in self.types))
         if self.subjects:
             parts.append("subject: " + ", ".join(self.subjects))
+        if self.standards:
+            parts.append("standard: " + ", ".join(self.standards))
         return " · ".join(parts)
 
     def filters(self) -> Filters | None:
         """What a search in the channel applies (None: the whole knowledge base)."""
-        return None if self.is_empty() else Filters(types=self.types, subjects=self.subjects)
+        return None if self.is_empty() else Filters(types=self.types, subjects=self.subjects, standards=self.standards)
 
     def to_dict(self) -> dict[str, list[str]]:
-        return {"types": list(self.types), "subjects": list(self.subjects)}
+        d = {"types": list(self.types), "subjects": list(self.subjects)}
+        if self.standards:
+            d["standards"] = list(self.standards)
+        return d
 
     @classmethod
-    def from_values(cls, types: object = (), subjects: object = ()) -> Scope:
+    def from_values(cls, types: object = (), subjects: object = (), standards: object = ()) -> Scope:
         """A scope from lists (or comma-separated strings) of types and subjects, normalised;
         raises `InvalidTags` on an unknown type."""
 
@@ -171,4 +211,7 @@ class Scope:
 
         t = tuple(dict.fromkeys(x for x in (normalize_type(v) for v in items(types)) if x))
         s = tuple(dict.fromkeys(x for x in (normalize_subject(v) for v in items(subjects)) if x))
-        return cls(t, s)
+        from ..standards import parse_standard
+
+        codes = tuple(dict.fromkeys(parse_standard(v) for v in items(standards)))
+        return cls(t, s, codes)

@@ -13,7 +13,7 @@ from ..errors import InvalidTags
 from ..domain import Tags
 
 SIDECAR_SUFFIXES = (".yml", ".yaml")
-_SIDECAR_KEYS = ("title", "type", "grade", "subject")
+_SIDECAR_KEYS = ("title", "type", "grade", "subject", "review_by")
 
 # '---' on the first line, then a 'key:' line, up to a closing '---' (or '...') line.
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?=[A-Za-z_][\w -]*:)(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -67,7 +67,8 @@ def _yaml_mapping(text: str, what: str) -> dict[Any, Any]:
 def _title_and_tags(mapping: dict[Any, Any], where: str) -> tuple[str | None, Tags]:
     fields = {str(k).lower(): v for k, v in mapping.items()}
     try:
-        tags = Tags.parse(type=fields.get("type"), grade=fields.get("grade"), subject=fields.get("subject"))
+        tags = Tags.parse(type=fields.get("type"), grade=fields.get("grade"), subject=fields.get("subject"),
+                          review_by=fields.get("review_by"))  # fmt: skip
     except InvalidTags as exc:
         raise InvalidTags(f"{where}: {exc}") from exc
     title = fields.get("title")

@@ -4,6 +4,7 @@
   vectors (`vectors.py`), written crash-safely;
 - `FeedbackStore` (`feedback.py`): the answers the bot posted and the votes on them;
 - `DigestStore` (`digests.py`): the planning notes channels saved;
+- `GapStore` (`gaps.py`): questions the knowledge base could not answer, and the weekly summaries sent;
 - `ChannelScopes` (`scopes.py`): what each channel searches (a hand-editable JSON file).
 
 The SQLite stores open through `sqlite.Database`: created on first use, upgraded at open by
@@ -13,6 +14,7 @@ numbered migrations (`PRAGMA user_version`).
 from .catalog import IndexStats, SourceInfo, StoredChunk, keyword_terms
 from .digests import Digest, DigestEntry, DigestStore
 from .feedback import FeedbackStore, StoredAnswer
+from .gaps import GapStore
 from .knowledge_base import KnowledgeBase, Version
 from .scopes import ChannelScopes
 
@@ -22,6 +24,7 @@ __all__ = [
     "DigestEntry",
     "DigestStore",
     "FeedbackStore",
+    "GapStore",
     "IndexStats",
     "KnowledgeBase",
     "SourceInfo",

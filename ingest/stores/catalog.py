@@ -112,8 +112,20 @@ class SourceInfo:
             updated_at=r["updated_at"], source_key=r["source_key"], extra=json.loads(r["extra"] or "{}"),
         )  # fmt: skip
 
+    @property
+    def review_by(self) -> str | None:
+        """When a coach should look at it again (ISO date), if someone said."""
+        value = (self.extra or {}).get("review_by")
+        return str(value) if value else None
+
+    def overdue(self, today: str | None = None) -> bool:
+        """Past its review date (`today`: an ISO date; default: today, UTC)."""
+        return bool(self.review_by) and self.review_by < (today or time.strftime("%Y-%m-%d", time.gmtime()))
+
     def to_dict(self) -> dict[str, Any]:
         d = self.__dict__.copy()
+        d["review_by"] = self.review_by
+        d["overdue"] = self.overdue()
         d["added_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.added_at))
         d["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.updated_at))
         return d
@@ -186,6 +198,10 @@ def filters_sql(f: Filters | None) -> tuple[str, list[Any]]:
     if band:
         sql.append("d.grade_min <= ? AND d.grade_max >= ?")
         params += [band[1], band[0]]
+    codes = f.wanted_standards()
+    if codes:  # the document's codes are a JSON list in extra.standards
+        sql.append(f"EXISTS (SELECT 1 FROM json_each(d.extra, '$.standards') AS s WHERE s.value IN ({','.join('?' * len(codes))}))")
+        params += codes
     return " AND " + " AND ".join(sql), params
 
 

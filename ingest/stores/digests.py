@@ -40,7 +40,37 @@ MIGRATIONS = (
         PRIMARY KEY (channel, number, answer_id)
     );
     """,
+    # 2: a cited source replaced or removed after the answer was saved: the entry is marked, and
+    # the channel is told once (told_at, claimed by one process with told_by)
+    """
+    CREATE TABLE IF NOT EXISTS source_notes (
+        channel TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        answer_id TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        event TEXT NOT NULL,              -- updated | removed
+        at TEXT NOT NULL,
+        told_at TEXT,
+        told_by TEXT,
+        PRIMARY KEY (channel, number, answer_id, doc_id)
+    );
+    """,
 )
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """A source an entry cites was replaced ('updated') or removed since it was saved."""
+
+    doc_id: str
+    title: str
+    event: str  # updated | removed
+    at: str  # ISO 8601, UTC
+
+    def text(self) -> str:
+        """'source updated on 2026-11-23' / 'source removed'."""
+        return f"source updated on {self.at[:10]}" if self.event == "updated" else f"source removed on {self.at[:10]}"
 
 
 @dataclass
@@ -49,6 +79,7 @@ class DigestEntry:
     answer: Answer
     saved_by: str | None
     saved_at: str  # ISO 8601, UTC
+    notes: list[SourceNote] = field(default_factory=list)  # its sources replaced or removed since
 
     @classmethod
     def from_row(cls, r: sqlite3.Row) -> DigestEntry:
@@ -110,7 +141,55 @@ class DigestStore:
             rows = db.execute(
                 "SELECT * FROM entries WHERE channel = ? AND number = ? ORDER BY saved_at, rowid", (channel, number)
             ).fetchall()
-        return Digest(channel, number, started, [DigestEntry.from_row(r) for r in rows])
+            notes = db.execute("SELECT * FROM source_notes WHERE channel = ? AND number = ? ORDER BY at", (channel, number)).fetchall()
+        entries = [DigestEntry.from_row(r) for r in rows]
+        by_answer: dict[str, list[SourceNote]] = {}
+        for n in notes:
+            by_answer.setdefault(n["answer_id"], []).append(SourceNote(n["doc_id"], n["title"], n["event"], n["at"]))
+        for e in entries:
+            e.notes = by_answer.get(e.answer_id, [])
+        return Digest(channel, number, started, entries)
+
+    # --- sources replaced or removed -------------------------------------------------------
+
+    def mark_source(self, doc_id: str, title: str, event: str) -> int:
+        """Mark the entries of current digests that cite document `doc_id`: it was 'updated'
+        (replaced by a new version) or 'removed'. Returns how many entries were marked; their
+        channels are told once (`claim_untold`)."""
+        if event not in ("updated", "removed"):
+            raise ValueError(f"event must be updated or removed, not {event!r}")
+        if not self.db.exists():
+            return 0
+        with self.db.transaction() as db:
+            rows = db.execute(
+                """SELECT e.channel, e.number, e.answer_id FROM entries e
+                   JOIN digests d ON d.channel = e.channel AND d.number = e.number AND d.cleared_at IS NULL
+                   WHERE EXISTS (SELECT 1 FROM json_each(e.answer, '$.sources') s WHERE json_extract(s.value, '$.doc_id') = ?)""",
+                (doc_id,),
+            ).fetchall()
+            now = utc_now()
+            for r in rows:
+                db.execute(
+                    "INSERT INTO source_notes (channel, number, answer_id, doc_id, title, event, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (channel, number, answer_id, doc_id) DO UPDATE SET event = excluded.event, at = excluded.at,"
+                    " title = excluded.title, told_at = NULL, told_by = NULL",
+                    (r["channel"], r["number"], r["answer_id"], doc_id, title, event, now),
+                )
+        return len(rows)
+
+    def claim_untold(self, by: str) -> dict[str, list[SourceNote]]:
+        """The notes no channel was told of yet, by channel, claimed by `by` (so of several
+        processes only one tells each)."""
+        if not self.db.exists():
+            return {}
+        with self.db.transaction() as db:
+            db.execute("UPDATE source_notes SET told_at = ?, told_by = ? WHERE told_at IS NULL", (utc_now(), by))
+            rows = db.execute("SELECT * FROM source_notes WHERE told_by = ? AND told_at IS NOT NULL ORDER BY at", (by,)).fetchall()
+            db.execute("UPDATE source_notes SET told_by = NULL WHERE told_by = ?", (by,))
+        out: dict[str, dict[tuple[str, str], SourceNote]] = {}
+        for n in rows:
+            out.setdefault(n["channel"], {})[(n["doc_id"], n["event"])] = SourceNote(n["doc_id"], n["title"], n["event"], n["at"])
+        return {channel: list(notes.values()) for channel, notes in out.items()}
 
     def clear(self, channel: str) -> int:
         """Archive the current digest (the next save starts a new one); returns how many

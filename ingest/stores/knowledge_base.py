@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..aliases import Alias
+from ..standards import standards_metadata
 from ..domain import Chunk, Document, Filters
 from ..errors import SourceNotFound
 from ..settings import IndexSettings
@@ -52,6 +53,7 @@ class Version:
     def metadatas(self) -> list[dict[str, Any]]:
         """What Chroma stores beside each vector (scalars only): enough to filter and to cite."""
         doc, meta = self.doc, self.doc.tags.metadata()
+        meta = {**meta, **standards_metadata(doc.extra.get("standards") or [])}
         return [
             {
                 "doc_id": doc.doc_id,

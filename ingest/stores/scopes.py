@@ -88,7 +88,7 @@ class ChannelScopes:
                 try:
                     if not isinstance(entry, dict):
                         raise GuidepostError("expected {\"types\": [...], \"subjects\": [...]}")
-                    scope = Scope.from_values(entry.get("types"), entry.get("subjects"))
+                    scope = Scope.from_values(entry.get("types"), entry.get("subjects"), entry.get("standards"))
                 except GuidepostError as e:
                     log.error("%s: ignoring the scope of %s: %s", self.path, channel, e)
                     continue

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..domain import Filters
+from ..standards import standard_filter
 from ..errors import IndexUnavailable
 from ..settings import IndexSettings
 
@@ -32,6 +33,10 @@ def filters_where(f: Filters | None) -> dict[str, Any] | None:
     band = f.grade_band()
     if band:
         clauses += [{"grade_min": {"$lte": band[1]}}, {"grade_max": {"$gte": band[0]}}]
+    codes = f.wanted_standards()
+    if codes:  # one `std:<code>: True` key per code a chunk's document carries (ingest.standards)
+        alternatives = [standard_filter(c) for c in codes]
+        clauses.append(alternatives[0] if len(alternatives) == 1 else {"$or": alternatives})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 

@@ -10,7 +10,9 @@ with its traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,9 +33,10 @@ from bot.slack.views.answers import (
     planning_button,
 )
 from bot.slack.views.help import help_blocks
-from bot.slack.views.kit import notice_blocks
+from bot.slack.views.kit import escape_mrkdwn, notice_blocks
 from ingest.domain import Answer, Scope
-from ingest.errors import GuidepostError
+from ingest.errors import GuidepostError, InvalidStandard
+from ingest.standards import parse_standard
 
 log = logging.getLogger("guidepost.slack")
 
@@ -77,6 +80,7 @@ class PrivateAsk:
     response_url: str
     surface: Literal["command", "shortcut"]
     thread_ts: str | None = None  # where a shared answer goes (a shortcut's message thread)
+    standard: str | None = None  # `standard=3A-AP-17` in the command: only documents tagged with it
 
 
 @dataclass
@@ -115,13 +119,17 @@ def _answer(
     channel: str | None,
     history: list[tuple[str, str]] | None,
     record: Callable[[Answer], str | None],
+    standard: str | None = None,
     **shown: Any,
 ) -> Rendered:
-    """Ask the engine within the channel's scope, store and render; on any failure, render an
-    honest error instead."""
+    """Ask the engine within the channel's scope (and `standard`, when the asker named one),
+    store and render; on any failure, render an honest error instead."""
     scope = ctx.scope_of(channel)
+    if standard:
+        scope = dataclasses.replace(scope or Scope(), standards=(standard,))
     try:
         answer = ctx.engine.answer(question, filters=scope.filters() if scope else None, history=history or None)
+        answer = ctx.library.with_standards(answer)  # the codes shown on citations
     except GuidepostError as e:
         log.warning("engine could not answer %r: %s", question[:200], e)
         return Rendered(error_text(str(e)), error_blocks(str(e), help_contact=ctx.help_contact))
@@ -133,6 +141,12 @@ def _answer(
     except Exception:  # votes are lost for this answer; the teacher still gets it
         log.exception("could not store the answer; posting it without feedback buttons")
         answer_id = None
+    if answer.abstained:
+        try:  # a knowledge gap, for coaches (`/guidepost gaps`)
+            ctx.gaps.record(answer.standalone_question or answer.question, reason="abstention", channel=channel,
+                            answer_id=answer_id)  # fmt: skip
+        except Exception:
+            log.exception("could not record the knowledge gap %r", question[:200])
     try:
         return render_answer(ctx, answer, answer_id, scope, **shown)
     except Exception:
@@ -209,7 +223,8 @@ def _finish_privately(ctx: BotContext, ask: PrivateAsk) -> None:
         return ctx.feedback.record_answer(answer, surface=ask.surface, user=ask.user, channel=ask.channel,
                                           thread_ts=ask.thread_ts)  # fmt: skip
 
-    out = _answer(ctx, ask.question, channel=ask.channel, history=None, record=record, shareable=True, show_question=True)
+    out = _answer(ctx, ask.question, channel=ask.channel, history=None, record=record, standard=ask.standard, shareable=True,
+                  show_question=True)  # fmt: skip
     try:
         post_response(ctx, ask.response_url, ephemeral(out.text, out.blocks, replace=True))
     except Exception:
@@ -225,12 +240,30 @@ def _finish_privately(ctx: BotContext, ask: PrivateAsk) -> None:
 
 
 def ask_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, text: str) -> None:
+    standard, text = standard_in(text)
     question = clean_text(text)
     if not question:
         show_help(ctx, ack, cmd, "")
         return
+    if standard is not None:
+        try:
+            standard = parse_standard(standard)
+        except InvalidStandard as e:
+            ack(response_type="ephemeral", text=f":warning: {escape_mrkdwn(str(e))}")
+            return
     ack(response_type="ephemeral", text=PLACEHOLDER_TEXT, blocks=placeholder_blocks(question))
-    answer_privately(ctx, PrivateAsk(question, cmd.user, cmd.channel, cmd.response_url, "command"))
+    answer_privately(ctx, PrivateAsk(question, cmd.user, cmd.channel, cmd.response_url, "command", standard=standard))
+
+
+_STANDARD_FIELD = re.compile(r"(?<!\S)standard\s*[=:]\s*(\S+)", re.I)
+
+
+def standard_in(text: str) -> tuple[str | None, str]:
+    """('3A-AP-17', 'the rest') for 'standard=3A-AP-17 the rest'; (None, text) without one."""
+    m = _STANDARD_FIELD.search(text or "")
+    if m is None:
+        return None, text
+    return m.group(1).strip(",;"), " ".join((text[: m.start()] + " " + text[m.end() :]).split())
 
 
 def show_help(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from datetime import datetime, timezone
 from typing import Any
 
 from slack_bolt import Ack
@@ -35,8 +37,9 @@ from bot.slack.views.answers import error_blocks, error_text
 from bot.slack.views.kit import context, escape_mrkdwn, notice_blocks, truncate
 from bot.slack.views.library import SOURCES_PAGE_SIZE, added_blocks, added_text, refusal, sources_blocks, tags_modal
 from ingest.domain import DOC_TYPES, Tags, normalize_subject, normalize_type, parse_grade
+from ingest.domain.tags import parse_review_by
 from ingest.errors import GuidepostError, InvalidTags, SourceNotFound
-from ingest.library import UNEXPECTED_ADD, Added, Upload
+from ingest.library import PERSONAL_DATA_OVERRIDE, UNEXPECTED_ADD, Added, Upload
 from ingest.stores import SourceInfo
 
 log = logging.getLogger("guidepost.slack")
@@ -49,6 +52,7 @@ SOURCE_PREFIX = "slack:"
 ADD = "add documents to the knowledge base"
 RETAG = "change a document's tags"
 REMOVE = "remove documents from the knowledge base"
+REFRESH = "fetch pages in the knowledge base again"
 
 
 # --- Slack files in the library --------------------------------------------------------------
@@ -74,8 +78,8 @@ def stored_tags(info: SourceInfo) -> Tags:
     """The tags a document was indexed with (as given, so a re-share computes the same version)."""
     given = slack_origin(info).get("tags")
     if isinstance(given, dict):
-        return Tags(given.get("type"), given.get("grade"), given.get("subject"))
-    return Tags(info.type if info.type != "other" else None, info.grade or None, info.subject or None)
+        return Tags(given.get("type"), given.get("grade"), given.get("subject"), given.get("review_by"))
+    return Tags(info.type if info.type != "other" else None, info.grade or None, info.subject or None, info.review_by)
 
 
 def upload(f: SlackFile, data: bytes, tags: Tags, *, user: str | None, channel: str | None,
@@ -87,16 +91,19 @@ def upload(f: SlackFile, data: bytes, tags: Tags, *, user: str | None, channel: 
         "added_by": user,
         "channel": channel,
         "permalink": f.permalink,
-        "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject},
+        "tags": {"type": tags.type, "grade": tags.grade, "subject": tags.subject, "review_by": tags.review_by},
     }
     if retagged_by:
         slack["tagged_by"] = retagged_by
     return Upload(data, f.name, source_key(f.id), url=f.permalink, extra={"slack": slack})
 
 
-def add_file(ctx: BotContext, file_id: str, tags: Tags, *, user: str | None, channel: str | None) -> Added:
+def add_file(ctx: BotContext, file_id: str, tags: Tags, *, user: str | None, channel: str | None,
+             anyway: dict[str, Any] | None = None) -> Added:  # fmt: skip
     """Fetch the Slack file `file_id` and add it. `tags` fill in over the tags it was indexed
-    with before (so sharing it again without tags changes nothing)."""
+    with before (so sharing it again without tags changes nothing). It is refused when it looks
+    like it holds student personal data, unless `anyway` (who chose to index it anyway, and when:
+    kept in the document's extra)."""
     name = file_id
     try:
         f = ctx.files.info(file_id)
@@ -110,7 +117,10 @@ def add_file(ctx: BotContext, file_id: str, tags: Tags, *, user: str | None, cha
         return Added.failed(name, UNEXPECTED_ADD)
     before = ctx.library.existing(source_key(file_id))
     given = tags.merged_over(stored_tags(before)) if before else tags
-    return ctx.library.add(upload(f, data, given, user=user, channel=channel), given)
+    item = upload(f, data, given, user=user, channel=channel)
+    if anyway:
+        item.extra[PERSONAL_DATA_OVERRIDE] = anyway
+    return ctx.library.add(item, given, allow_personal_data=bool(anyway))
 
 
 def retag(ctx: BotContext, doc_id: str, tags: Tags, *, user: str | None) -> Added:
@@ -175,7 +185,31 @@ def files_in_dm(ctx: BotContext, message: MessageEvent, bot: BotIdentity, retry:
 # --- /guidepost add --------------------------------------------------------------------------
 
 
+_WEB_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>|(https?://[^\s<>]+)")
+_SLACK_FILE_LINK = re.compile(r"https?://[^\s/]*slack\.com/files(?:-pri)?/")
+
+
+def web_links(text: str) -> tuple[list[str], str]:
+    """The web page links in `text` (Slack's `<url|label>` or bare; Slack file links are not
+    web pages), and the text without them."""
+    links: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        link = m.group(1) or m.group(2)
+        if _SLACK_FILE_LINK.match(link):
+            return m.group(0)
+        links.append(link.replace("&amp;", "&"))
+        return " "
+
+    rest = _WEB_LINK.sub(take, text)
+    return list(dict.fromkeys(links)), " ".join(rest.split())
+
+
 def add_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
+    links, rest = web_links(rest)
+    if links:
+        add_links_command(ctx, ack, cmd, links, rest)
+        return
     ack(response_type="ephemeral", text="Looking for the file…", blocks=[context(":hourglass_flowing_sand: Looking for the file…")])
     to = cmd.recipient
     if not ctx.coaches.is_coach(cmd.user):
@@ -212,6 +246,52 @@ def add_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None
     ctx.submit_ingest(finish)
 
 
+def add_links_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, links: list[str], text: str) -> None:
+    """`/guidepost add https://… [tags]`: fetch each page and index its main text; answers cite
+    the page's address."""
+    working = f"Fetching {'the page' if len(links) == 1 else f'{len(links)} pages'}…"
+    ack(response_type="ephemeral", text=working, blocks=[context(f":hourglass_flowing_sand: {working}")])
+    to = cmd.recipient
+    if not ctx.coaches.is_coach(cmd.user):
+        reply_privately(ctx, to, refusal(ADD, ctx.help_contact), replace=True)
+        return
+    try:
+        tags = parse_tags(text)
+    except InvalidTags as e:
+        reply_privately(ctx, to, f":warning: {escape_mrkdwn(str(e))}. Tags look like `type=guide grade=3-5 subject=ela`.",
+                        replace=True)  # fmt: skip
+        return
+
+    def finish() -> None:
+        extra = {"slack": {"added_by": cmd.user, "channel": cmd.channel}}
+        results = [ctx.library.add_url(link, tags, extra=extra) for link in links[:MAX_FILES]]
+        results += [Added.failed(link, f"I add at most {MAX_FILES} pages at a time: add it again.") for link in links[MAX_FILES:]]
+        reply_privately(ctx, to, added_text(results), added_blocks(results, editable=False), replace=True)
+
+    ctx.submit_ingest(finish)
+
+
+def refresh_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
+    """`/guidepost refresh [ID…]` (coaches): fetch pages added from a link again and index again
+    only those that changed."""
+    ack(response_type="ephemeral", text="Fetching the pages again…", blocks=[context(":hourglass_flowing_sand: Fetching the pages again…")])
+    to = cmd.recipient
+    if not ctx.coaches.is_coach(cmd.user):
+        reply_privately(ctx, to, refusal(REFRESH, ctx.help_contact), replace=True)
+        return
+    refs = [r.strip("`") for r in rest.split()]
+
+    def finish() -> None:
+        results = ctx.library.refresh(refs)
+        if not results:
+            reply_privately(ctx, to, "No document was added from a link, so there is nothing to fetch again. "
+                            f"Add a page with `{cmd.command} add https://…`.", replace=True)  # fmt: skip
+            return
+        reply_privately(ctx, to, added_text(results), added_blocks(results, editable=False), replace=True)
+
+    ctx.submit_ingest(finish)
+
+
 def latest_files(ctx: BotContext, channel: str | None, user: str | None) -> list[str]:
     """The files of the latest message with files that `user` posted in `channel`."""
     if not channel or not user:
@@ -222,6 +302,52 @@ def latest_files(ctx: BotContext, channel: str | None, user: str | None) -> list
         if message.user == user and message.files:
             return [f.id for f in message.files]
     return []
+
+
+# --- a file refused for student personal data: Index anyway / Cancel -------------------------
+
+
+def index_anyway(ctx: BotContext, action: BlockAction) -> None:
+    """The coach pressed "Index anyway": fetch the file again and index it, recording who chose
+    to and when."""
+    if not ctx.coaches.is_coach(action.user):
+        reply_privately(ctx, action.recipient, refusal(ADD, ctx.help_contact))
+        return
+    try:
+        value = json.loads(action.value)
+        key, given = str(value["key"]), value.get("tags") or {}
+        tags = Tags.parse(type=given.get("type"), grade=given.get("grade"), subject=given.get("subject"))
+    except (ValueError, KeyError, TypeError, GuidepostError):
+        reply_privately(ctx, action.recipient, "That button is out of date: share the file again.")
+        return
+    if not key.startswith((SOURCE_PREFIX, "http://", "https://")):
+        reply_privately(ctx, action.recipient, "Only files shared in Slack and pages can be indexed from here; "
+                        "from the command line use `guidepost ingest --allow-personal-data`.")  # fmt: skip
+        return
+    anyway = {"by": action.user, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    reply_privately(ctx, action.recipient, "Indexing it anyway…", [context(":hourglass_flowing_sand: Indexing it anyway…")],
+                    replace=True)  # fmt: skip
+
+    def finish() -> None:
+        if key.startswith(SOURCE_PREFIX):
+            result = add_file(ctx, key[len(SOURCE_PREFIX) :], tags, user=action.user, channel=action.channel, anyway=anyway)
+        else:
+            extra = {"slack": {"added_by": action.user, "channel": action.channel}, PERSONAL_DATA_OVERRIDE: anyway}
+            result = ctx.library.add_url(key, tags, extra=extra, allow_personal_data=True)
+        if result.ok:
+            log.info("%s indexed %s despite the personal-data scan", action.user, result.doc_id)
+        reply_privately(ctx, action.recipient, added_text([result]), added_blocks([result]), replace=True)
+
+    ctx.submit_ingest(finish)
+
+
+def cancel_personal_data(ctx: BotContext, action: BlockAction) -> None:
+    try:
+        name = str(json.loads(action.value).get("name") or "the file")
+    except (ValueError, AttributeError):
+        name = "the file"
+    reply_privately(ctx, action.recipient, f"Cancelled: *{escape_mrkdwn(name)}* was not added to the knowledge base.",
+                    replace=True)  # fmt: skip
 
 
 # --- Edit tags -------------------------------------------------------------------------------
@@ -238,7 +364,7 @@ def open_tags_modal(ctx: BotContext, action: BlockAction) -> None:
         return
     meta = json.dumps({"doc": doc.id, "response_url": action.response_url, "channel": action.channel})
     view = tags_modal(title=doc.title, doc_type=doc.type, grade=doc.grade or None, subject=doc.subject or None,
-                      metadata=meta, types=DOC_TYPES)  # fmt: skip
+                      metadata=meta, types=DOC_TYPES, review_by=doc.review_by)  # fmt: skip
     try:
         ctx.client.views_open(trigger_id=action.trigger_id, view=view)
     except SlackApiError as e:  # most often expired_trigger_id: Slack allows 3 seconds
@@ -250,7 +376,7 @@ def read_tags_form(form: ViewSubmission) -> tuple[Tags | None, dict[str, str]]:
     """The tags in a submitted modal, or the errors to show beside its fields."""
     raw = {name: form.value(name) for name in TAGS_FIELDS}
     errors: dict[str, str] = {}
-    checks = {"type": normalize_type, "grade": parse_grade, "subject": normalize_subject}
+    checks = {"type": normalize_type, "grade": parse_grade, "subject": normalize_subject, "review_by": parse_review_by}
     for name, check in checks.items():
         try:
             check(raw[name])
@@ -258,7 +384,7 @@ def read_tags_form(form: ViewSubmission) -> tuple[Tags | None, dict[str, str]]:
             errors[name] = truncate(str(e), 150)
     if errors:
         return None, errors
-    return Tags.parse(type=raw["type"], grade=raw["grade"], subject=raw["subject"]), {}
+    return Tags.parse(type=raw["type"], grade=raw["grade"], subject=raw["subject"], review_by=raw["review_by"]), {}
 
 
 def save_tags(ctx: BotContext, ack: Ack, form: ViewSubmission) -> None:
@@ -286,19 +412,21 @@ def save_tags(ctx: BotContext, ack: Ack, form: ViewSubmission) -> None:
 # --- /guidepost sources, remove --------------------------------------------------------------
 
 
-def sources_page(ctx: BotContext, page: int, command: str = "/guidepost") -> tuple[str, list[dict[str, Any]]]:
+def sources_page(ctx: BotContext, page: int, command: str = "/guidepost", user: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     docs = ctx.library.sources()
     pages = max(1, -(-len(docs) // SOURCES_PAGE_SIZE))
     page = min(max(1, page), pages)
     start = (page - 1) * SOURCES_PAGE_SIZE
-    blocks = sources_blocks(docs[start : start + SOURCES_PAGE_SIZE], page=page, total=len(docs), command=command)
+    coach = ctx.coaches.is_coach(user)
+    blocks = sources_blocks(docs[start : start + SOURCES_PAGE_SIZE], page=page, total=len(docs), command=command,
+                            is_coach=coach, overdue=sum(1 for d in docs if d.overdue()) if coach else 0)  # fmt: skip
     return f"{len(docs)} documents in the knowledge base", blocks
 
 
 def sources_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
     word = rest.strip().split()[0] if rest.strip() else "1"
     try:
-        text, blocks = sources_page(ctx, int(word) if word.isdigit() else 1, cmd.command)
+        text, blocks = sources_page(ctx, int(word) if word.isdigit() else 1, cmd.command, cmd.user)
     except GuidepostError as e:
         text, blocks = str(e), error_blocks(str(e), help_contact=ctx.help_contact)
     except Exception:
@@ -308,7 +436,7 @@ def sources_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> 
 
 
 def show_sources_page(ctx: BotContext, action: BlockAction) -> None:
-    text, blocks = sources_page(ctx, int(action.value) if action.value.isdigit() else 1)
+    text, blocks = sources_page(ctx, int(action.value) if action.value.isdigit() else 1, user=action.user)
     reply_privately(ctx, action.recipient, text, blocks, replace=True)
 
 

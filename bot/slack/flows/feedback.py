@@ -23,6 +23,15 @@ def record_vote(ctx: BotContext, action: BlockAction, vote: Literal["up", "down"
         log.exception("could not store a %s vote on %s", vote, action.value)
         reply_privately(ctx, action.recipient, "Sorry, I couldn't record your vote just now. Please try again later.")
         return
+    if vote == "down":
+        try:  # a knowledge gap, for coaches (`/guidepost gaps`)
+            stored = ctx.feedback.get_answer(action.value)
+            if stored is not None:
+                question = stored.answer.standalone_question or stored.answer.question
+                ctx.gaps.record(question, reason="thumbs_down", channel=stored.channel or action.channel, user=action.user,
+                                answer_id=stored.id)  # fmt: skip
+        except Exception:
+            log.exception("could not record the 👎 on %s as a knowledge gap", action.value)
     if vote == "up":
         text = "Thanks — your 👍 is recorded."
     else:

@@ -149,3 +149,25 @@ def display_names(ctx: BotContext, users: set[str | None]) -> dict[str, str]:
         except Exception:
             log.info("no name for %s", uid, exc_info=True)
     return names
+
+
+# --- a cited source replaced or removed ------------------------------------------------------
+
+
+def tell_source_changes(ctx: BotContext) -> int:
+    """Tell each channel, once, that sources its planning notes cite were replaced or removed
+    (the entries are marked by the library; the claim in SQLite keeps several processes from
+    telling twice). Returns how many channels were told."""
+    import secrets
+
+    told = 0
+    for channel, notes in ctx.digests.claim_untold(secrets.token_hex(8)).items():
+        lines = [f"• *{escape_mrkdwn(n.title)}*: {n.text()}" for n in notes[:10]]
+        text = (":pushpin: Sources cited in this channel's planning notes changed since the answers were saved:\n"
+                + "\n".join(lines) + "\n`/guidepost digest` shows which notes; exports mark them too.")  # fmt: skip
+        try:
+            ctx.client.chat_postMessage(channel=channel, text=text, blocks=notice_blocks(text), unfurl_links=False)
+            told += 1
+        except Exception:
+            log.exception("could not tell %s that cited sources changed", channel)
+    return told

@@ -59,6 +59,8 @@ def source_text(source: Source) -> str:
     location = " · ".join(p for p in (source.page_or_slide, source.section) if p)
     if location:
         line += " — " + truncate(escape_mrkdwn(one_line(location)), 300)
+    if source.standards:
+        line += "  ·  " + escape_mrkdwn(", ".join(source.standards[:8]))
     lines = [line]
     quote = one_line(source.quote or "")
     if quote:

@@ -55,6 +55,7 @@ def digest_blocks(digest: Digest, *, command: str = COMMAND, shown: int = DIGEST
         names = source_names(e.answer, 600)
         if names:
             meta.append("Sources: " + names)
-        blocks.append(context(" · ".join(m for m in meta if m)))
+        meta += [f":warning: {truncate(escape_mrkdwn(n.title), 100)}: {n.text()}" for n in e.notes[:3]]
+        blocks.append(context(truncate(" · ".join(m for m in meta if m), 2900)))
     blocks.append({"type": "actions", "elements": [button("Export as Markdown", ACTION_DIGEST_EXPORT, digest.channel)]})
     return blocks[:MAX_BLOCKS]

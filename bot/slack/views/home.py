@@ -31,6 +31,7 @@ def home_view(
     stats: IndexStats | None,
     latest: Sequence[SourceInfo],
     is_coach: bool,
+    overdue: Sequence[SourceInfo] = (),
     help_contact: str,
     command: str = COMMAND,
 ) -> dict[str, Any]:
@@ -62,6 +63,12 @@ def home_view(
         blocks.append(section("*Latest additions*\n" + "\n".join(lines)))
     blocks += [{"type": "divider"}, section("*How to ask*\n" + how_to_ask_text(command)),
                section(planning_help_text(command))]  # fmt: skip
+    if is_coach and overdue:
+        lines = [f"• {doc_link(d.title, d.url)} `{escape_mrkdwn(d.id)}` — review by {escape_mrkdwn(d.review_by or '')}"
+                 for d in overdue[:10]]  # fmt: skip
+        more = f"\n…and {len(overdue) - 10} more (`{cmd} sources`)." if len(overdue) > 10 else ""
+        blocks.append(section(f":warning: *Due for review* — {len(overdue)} document{'s' if len(overdue) != 1 else ''} "
+                              "past the review date a coach set:\n" + "\n".join(lines) + more))  # fmt: skip
     if is_coach:
         types = ", ".join(f"`{t}`" for t in DOC_TYPES)
         blocks += [

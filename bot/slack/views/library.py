@@ -4,10 +4,11 @@ everyone but coaches gets."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.slack.ids import ACTION_EDIT_TAGS, ACTION_SOURCES_PAGE, COMMAND, TAGS_MODAL
+from bot.slack.ids import ACTION_EDIT_TAGS, ACTION_INDEX_ANYWAY, ACTION_INDEX_CANCEL, ACTION_SOURCES_PAGE, COMMAND, TAGS_MODAL
 from bot.slack.views.kit import (
     MAX_BLOCKS,
     MAX_MODAL_TITLE,
@@ -38,7 +39,10 @@ def added_blocks(results: Sequence[Added], *, editable: bool = True) -> list[dic
     """What happened to each file a coach shared: indexed (title, passages, tags), unchanged,
     or the reason it could not be. `editable` puts an "Edit tags" button beside each document."""
     blocks: list[dict[str, Any]] = []
-    for r in results[: MAX_BLOCKS // 2]:
+    for r in results[: MAX_BLOCKS // 4]:
+        if r.personal_data:
+            blocks.extend(personal_data_blocks(r))
+            continue
         if not r.ok:
             blocks.append(
                 section(f":warning: I couldn't add *{truncate(escape_mrkdwn(r.name), 300)}*: "
@@ -64,6 +68,29 @@ def added_blocks(results: Sequence[Added], *, editable: bool = True) -> list[dic
         blocks.append(context("Teachers can ask about it right away. Tags: type, grade, subject — e.g. "
                               "`type: choice board, grade 5, subject math` in the message with the file."))  # fmt: skip
     return blocks
+
+
+MAX_FINDINGS_SHOWN = 8
+
+
+def personal_data_blocks(r: Added) -> list[dict[str, Any]]:
+    """A file refused because it looks like it holds student personal data: what was found and
+    where (values masked), with "Index anyway" and "Cancel"."""
+    findings = list(r.personal_data.findings)
+    lines = [f"• {escape_mrkdwn(f.kind.label)} `{escape_mrkdwn(f.masked)}` ({escape_mrkdwn(str(f.location))})"
+             for f in findings[:MAX_FINDINGS_SHOWN]]  # fmt: skip
+    if len(findings) > MAX_FINDINGS_SHOWN:
+        lines.append(f"• …and {len(findings) - MAX_FINDINGS_SHOWN} more")
+    text = (f":lock: I didn't add *{truncate(escape_mrkdwn(r.name), 300)}*: it looks like it holds student personal data. "
+            "Teachers could be shown it in answers.\n" + "\n".join(lines))  # fmt: skip
+    value = json.dumps({"key": r.source_key, "tags": {"type": r.tags.type, "grade": r.tags.grade, "subject": r.tags.subject}},
+                       separators=(",", ":"))  # fmt: skip
+    actions = {"type": "actions", "elements": [
+        button("Index anyway", ACTION_INDEX_ANYWAY, value, style="danger"),
+        button("Cancel", ACTION_INDEX_CANCEL, json.dumps({"name": r.name[:200]})),
+    ]}  # fmt: skip
+    return [section(truncate(text, 2900)), actions,
+            context("_Index anyway_ if it is not student data (it is recorded who chose to and when); _Cancel_ to leave it out.")]
 
 
 def _passages(n: int) -> str:
@@ -92,8 +119,8 @@ def added_text(results: Sequence[Added]) -> str:
 
 
 def tags_modal(*, title: str, doc_type: str | None, grade: str | None, subject: str | None, metadata: str,
-               types: Sequence[str]) -> dict[str, Any]:  # fmt: skip
-    """The "Edit tags" modal: a type select, grade and subject fields."""
+               types: Sequence[str], review_by: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """The "Edit tags" modal: a type select, grade and subject fields, and a review date."""
     if len(metadata) > MAX_PRIVATE_METADATA:
         raise ValueError("private_metadata is too long")
 
@@ -128,21 +155,37 @@ def tags_modal(*, title: str, doc_type: str | None, grade: str | None, subject: 
             {"type": "input", "block_id": "subject", "optional": True, "label": plain("Subject", 2000),
              "element": text_input(subject, "math, science, ELA…"),
              "hint": plain("Leave empty for every subject.", 2000)},
+            {"type": "input", "block_id": "review_by", "optional": True, "label": plain("Review by", 2000),
+             "element": text_input(review_by, "YYYY-MM-DD"),
+             "hint": plain("When a coach should check it is still current; leave empty for no date.", 2000)},
         ],  # fmt: skip
     }
 
 
+def review_note(d: SourceInfo) -> str:
+    """':warning: *review overdue* (review by 2026-01-31)', 'review by 2026-09-01', or ''."""
+    if not d.review_by:
+        return ""
+    return f":warning: *review overdue* (review by {d.review_by})" if d.overdue() else f"review by {d.review_by}"
+
+
 def sources_blocks(docs: Sequence[SourceInfo], *, page: int, total: int, page_size: int = SOURCES_PAGE_SIZE,
-                   command: str = COMMAND) -> list[dict[str, Any]]:  # fmt: skip
-    """One page of the indexed documents (newest first), with Newer / Older buttons."""
+                   command: str = COMMAND, is_coach: bool = False, overdue: int = 0) -> list[dict[str, Any]]:  # fmt: skip
+    """One page of the indexed documents (newest first), with Newer / Older buttons. For
+    coaches, documents past their review date are flagged (`overdue`: how many in all)."""
     cmd = escape_mrkdwn(command)
     if total == 0:
         return [section("Nothing is indexed yet. Coaches add documents by sharing a file with me in a DM "
                         f"(or with `{cmd} add`).")]  # fmt: skip
     pages = max(1, -(-total // page_size))
     blocks = [header(f"Knowledge base — {total} document{'s' if total != 1 else ''}")]
+    if is_coach and overdue:
+        blocks.append(section(f":warning: {overdue} document{'s are' if overdue != 1 else ' is'} past {'their' if overdue != 1 else 'its'} "
+                              "review date: check them, then share an updated version or remove them."))  # fmt: skip
     for d in docs[:page_size]:
         facts = [tags_text(d.type, d.grade, d.subject), _passages(d.chunks), "added " + slack_date(d.added_at)]
+        if is_coach and review_note(d):
+            facts.append(review_note(d))
         blocks.append(section(f"{doc_link(d.title, d.url)}  `{escape_mrkdwn(d.id)}`\n" + " · ".join(facts)))
     blocks.append(context(f"Page {page} of {pages}, newest first. Coaches: `{cmd} remove ID` removes a document."))
     nav = []

@@ -97,7 +97,7 @@ def test_a_data_dir_from_before_versions_upgrades_without_losing_a_row(old_data_
     assert old_abstention["abstention"] is None  # written before reasons were stored
 
     # digests: the current ones and the archived one
-    assert notes.db.version == len(digests.MIGRATIONS) == 1
+    assert notes.db.version == len(digests.MIGRATIONS)
     assert [e.answer.question for e in notes.current("C0001").entries] == ["How long are exit tickets?"]
     c2 = notes.current("C0002")
     assert c2.number == 2 and [e.answer_id for e in c2.entries] == ["a-new"]

@@ -20,7 +20,7 @@ from ingest.settings import Settings
 from tests.fixtures import MARKDOWN_BODY, make_encrypted_pdf, make_textless_pdf, pdf_bytes
 from tests.slack.fake_engine import FakeEngine
 from tests.slack.fake_slack import Call, FakeSlack
-from tests.slack.signing import COACH, SlackSender, block_action, file_share, message, view_submission
+from tests.slack.signing import COACH, SlackSender, block_action, file_share, mention, message, view_submission
 
 BOARD_ID = "F0BOARD0001"
 BOARD_NAME = "fractions-board.md"
@@ -119,7 +119,7 @@ def test_a_file_without_a_type_is_indexed_and_offers_edit_tags_which_stores_the_
     (opened,) = fake_slack.wait_for("views.open")
     view = opened.params["view"]
     assert view["callback_id"] == ids.TAGS_MODAL and opened.params["trigger_id"].startswith("trig.")
-    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"] == ["type", "grade", "subject"]
+    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"] == ["type", "grade", "subject", "review_by"]
     options = [o["value"] for o in view["blocks"][1]["element"]["options"]]
     assert options == ["report", "lesson_template", "choice_board", "guide", "other"]
 
@@ -353,3 +353,156 @@ def test_a_coachs_new_file_is_quoted_first_when_a_teacher_asks_about_it(
     first = text.splitlines()[0] if "•" not in text else text[text.index("•"):].splitlines()[0]
     assert "circle three words they misspelled last week" in first and "[1]" in first, text
     assert "When I pick my own kids up" not in answer.blocks_json
+
+
+def _button(call: Call, action_id: str) -> dict[str, Any]:
+    return next(e for b in call.params["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id)
+
+
+def test_a_file_with_student_personal_data_is_held_back_until_a_coach_says_index_anyway(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any
+) -> None:
+    from tests.ingest.privacy_samples import gradebook_markdown
+
+    share(sender, fake_slack, "F0GRADES01", "gradebook.md", gradebook_markdown(), "type: report", ts="1700001700.000100")
+    update = result_of(fake_slack)
+    text = update.blocks_json
+    assert "looks like it holds student personal data" in text and "Maria Lopez" not in text
+    assert "line " in text and "roster or gradebook table" in text  # what and where, masked
+    assert engine.kb.sources() == []  # not indexed
+    anyway = _button(update, ids.ACTION_INDEX_ANYWAY)
+    assert _button(update, ids.ACTION_INDEX_CANCEL)
+
+    # a teacher pressing it is refused
+    sender.interaction(block_action(ids.ACTION_INDEX_ANYWAY, anyway["value"], response_url=fake_slack.response_url("t"),
+                                    channel=DM))  # fmt: skip
+    refused = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "t")[0]
+    assert "coach" in refused.params["text"].lower() and engine.kb.sources() == []
+
+    sender.interaction(block_action(ids.ACTION_INDEX_ANYWAY, anyway["value"], response_url=fake_slack.response_url("ok"),
+                                    user=COACH, channel=DM))  # fmt: skip
+    done = fake_slack.wait_for("response_url", count=2, timeout=60, where=lambda c: c.params["_name"] == "ok")[-1]
+    assert "Added" in done.blocks_json and done.params["replace_original"] is True
+    doc = engine.kb.find("slack:F0GRADES01")
+    override = doc.extra["personal_data_override"]
+    assert override["by"] == COACH and override["at"][:4].isdigit() and doc.type == "report"
+
+
+def test_cancel_leaves_a_file_with_personal_data_out(sender: SlackSender, fake_slack: FakeSlack, engine: Any) -> None:
+    from tests.ingest.privacy_samples import gradebook_markdown
+
+    share(sender, fake_slack, "F0GRADES02", "gradebook.md", gradebook_markdown(), "", ts="1700001800.000100")
+    cancel = _button(result_of(fake_slack), ids.ACTION_INDEX_CANCEL)
+    sender.interaction(block_action(ids.ACTION_INDEX_CANCEL, cancel["value"], response_url=fake_slack.response_url("c"),
+                                    user=COACH, channel=DM))  # fmt: skip
+    gone = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "c")[0]
+    assert "Cancelled: *gradebook.md* was not added" in gone.params["text"] and engine.kb.sources() == []
+
+
+def test_guidepost_add_a_link_acks_first_then_indexes_the_page_and_refresh_fetches_only_what_changed(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.web_site import serve_site
+
+    monkeypatch.setenv("GUIDEPOST_ALLOW_PRIVATE_URLS", "1")
+    with serve_site() as site:
+        link = site.put("/stations", "Station Rotation", "Split the class into three groups that rotate between stations.")
+        r = sender.command(f"add <{link}> type=guide grade=3-5", response_url=fake_slack.response_url("add"), user=COACH,
+                           channel="C0PLAN")  # fmt: skip
+        assert r.status == 200 and r.json()["text"] == "Fetching the page…"  # the ack comes first
+        done = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "add")[-1]
+        assert f"Added <{link}|Station Rotation>" in done.blocks_json and "grade *3-5*" in done.blocks_json
+        assert ids.ACTION_EDIT_TAGS not in done.blocks_json
+        doc = engine.kb.find(link)
+        assert (doc.url, doc.type, doc.extra["slack"]["added_by"]) == (link, "guide", COACH)
+        assert not fake_slack.calls("files.info")
+
+        sender.command("refresh", response_url=fake_slack.response_url("r1"), user=COACH)
+        same = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "r1")[-1]
+        assert "already in the knowledge base, unchanged" in same.blocks_json and site.statuses("/stations")[-1] == 304
+
+        site.put("/stations", "Station Rotation", "Split the class into four groups; one station is always teacher-led.")
+        sender.command(f"refresh {doc.id}", response_url=fake_slack.response_url("r2"), user=COACH)
+        updated = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "r2")[-1]
+        assert "Updated" in updated.blocks_json and engine.kb.find(link).updated_at > doc.updated_at
+
+        sender.command(f"add {link}", response_url=fake_slack.response_url("t"))  # a teacher
+        refused = fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "t")[-1]
+        assert "coach" in refused.params["text"].lower()
+
+
+def test_standard_codes_filter_the_slash_command_and_a_channel_scope_and_show_on_citations(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any, settings: Settings
+) -> None:
+    lists = b"# Lists\n\nThis lesson covers 3A-AP-14. Students append items to a list and index into it, starting at zero.\n"
+    loops = b"# Loops\n\nA for loop repeats a block of code once for each item in a list; students trace it on paper.\n"
+    share(sender, fake_slack, "F0LISTS001", "lists.md", lists, "type: lesson template", ts="1700001900.000100")
+    share(sender, fake_slack, "F0LOOPS001", "loops.md", loops, "type: lesson template", ts="1700001901.000100")
+    result_of(fake_slack, 2)
+    assert engine.kb.find("slack:F0LISTS001").extra["standards"] == ["3A-AP-14"]
+    assert "standards" not in engine.kb.find("slack:F0LOOPS001").extra
+
+    sender.command("standard=3a-ap-14 how do students use a list?", response_url=fake_slack.response_url("q"))
+    answer = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "q")[-1]
+    cited = answer.blocks_json
+    assert "Lists" in cited and "Loops" not in cited and "3A-AP-14" in cited
+    assert "standard: 3A-AP-14" in cited  # the answer says it was limited
+
+    r = sender.command("standard=XYZ how do students use a list?", response_url=fake_slack.response_url("bad"))
+    assert "not a standard code" in r.json()["text"]
+
+    sender.command("scope standard=3A-AP-14", response_url=fake_slack.response_url("s"), user=COACH, channel="C0CS")
+    fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "s")
+    assert json.loads((settings.data_dir / "channel_scopes.json").read_text())["C0CS"]["standards"] == ["3A-AP-14"]
+    sender.command("how do students repeat code for each item?", response_url=fake_slack.response_url("q2"), channel="C0CS")
+    scoped = fake_slack.wait_for("response_url", timeout=60, where=lambda c: c.params["_name"] == "q2")[-1]
+    assert "Loops" not in scoped.blocks_json
+
+
+def test_fresh_sources_overdue_flags_and_planning_notes_citing_a_replaced_or_removed_source(
+    sender: SlackSender, fake_slack: FakeSlack, engine: Any, settings: Settings
+) -> None:
+    board = b"---\nreview_by: 2020-01-31\n---\n# Exit Tickets\n\nExit tickets take five minutes at the end of the lesson.\n"
+    share(sender, fake_slack, BOARD_ID, "exit.md", board, "type: guide", ts="1700002000.000100")
+    result_of(fake_slack)
+    doc = engine.kb.find(f"slack:{BOARD_ID}")
+    assert doc.review_by == "2020-01-31" and doc.overdue()
+
+    # coaches see it flagged in /guidepost sources and on App Home; teachers do not
+    coach_list = sender.command("sources", response_url=fake_slack.response_url(), user=COACH).json()
+    assert "review overdue" in str(coach_list["blocks"]) and "1 document is past its review date" in str(coach_list["blocks"])
+    assert "review overdue" not in str(sender.command("sources", response_url=fake_slack.response_url()).json()["blocks"])
+    sender.event({"type": "app_home_opened", "user": COACH, "channel": "D0HOME", "tab": "home"})
+    home = fake_slack.wait_for("views.publish")[0]
+    assert "Due for review" in home.blocks_json or "Due for review" in json.dumps(home.params["view"])
+
+    # an answer citing it is saved to the channel's planning notes
+    sender.event(mention("<@UBOT> how long do exit tickets take?", ts="1700002001.000100"))
+    answered = fake_slack.wait_for("chat.update", count=2, timeout=60)[-1]
+    button = next(e for b in answered.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == ids.ACTION_SAVE_PLANNING)  # fmt: skip
+    sender.interaction(block_action(ids.ACTION_SAVE_PLANNING, button["value"], response_url=fake_slack.response_url("save"),
+                                    user="UTEACH", channel="C0001"))  # fmt: skip
+    fake_slack.wait_for("response_url", where=lambda c: c.params["_name"] == "save")
+
+    def told() -> list[Call]:
+        return [c for c in fake_slack.calls("chat.postMessage") if c.params.get("channel") == "C0001"
+                and "planning notes changed" in c.params.get("text", "")]  # fmt: skip
+
+    # the coach shares an edited version: the note is marked and the channel told once
+    fake_slack.add_file(BOARD_ID, "exit.md", board.replace(b"five", b"three"), user=COACH, mimetype="text/markdown")
+    sender.event(file_share("", [fake_slack.file_object(BOARD_ID)], ts="1700002002.000100"))
+    fake_slack.wait_for("chat.postMessage", timeout=60, where=lambda c: "planning notes changed" in c.params.get("text", ""))
+    assert len(told()) == 1 and "source updated on" in told()[0].params["text"] and "Exit Tickets" in told()[0].params["text"]
+    shown = sender.command("digest", response_url=fake_slack.response_url(), channel="C0001").json()
+    assert "Exit Tickets: source updated on" in str(shown["blocks"])
+
+    sender.command(f"remove {doc.id}", response_url=fake_slack.response_url("rm"), user=COACH)
+    fake_slack.wait_for("chat.postMessage", count=2, timeout=30, where=lambda c: "planning notes changed" in c.params.get("text", ""))
+    assert len(told()) == 2 and "source removed" in told()[1].params["text"]
+
+    from bot.render import digest_markdown
+    from ingest.stores import DigestStore
+
+    exported = digest_markdown(DigestStore(settings.data_dir).current("C0001"))
+    assert "> **Note:** Exit Tickets: source removed on " in exported

@@ -3,6 +3,9 @@ subcommand when it is one of `SUBCOMMANDS`:
 
     help                       how to ask                                          → answering
     add [file] [tags]          add a Slack file to the knowledge base (coaches)    → curation
+    add https://… [tags]       add a web page (coaches)                            → curation
+    refresh [ID]               fetch pages added from a link again (coaches)       → curation
+    gaps                       questions the knowledge base could not answer       → gaps
     sources [page]             what is indexed, newest first                       → curation
     remove ID                  remove a document (coaches)                         → curation
     scope [type=… subject=…]   show / set / clear the channel's scope (coaches)    → scope
@@ -21,7 +24,8 @@ from slack_bolt import Ack, BoltContext
 
 from bot.slack.context import BotContext
 from bot.slack.flows.answering import ask_command, show_help
-from bot.slack.flows.curation import add_command, remove_command, sources_command
+from bot.slack.flows.curation import add_command, refresh_command, remove_command, sources_command
+from bot.slack.flows.gaps import gaps_command
 from bot.slack.flows.planning import digest_command
 from bot.slack.flows.scope import scope_command
 from bot.slack.payloads import SlashCommand
@@ -33,6 +37,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "add": add_command,
     "sources": sources_command,
     "remove": remove_command,
+    "refresh": refresh_command,
+    "gaps": gaps_command,
     "scope": scope_command,
     "digest": digest_command,
 }

@@ -4,6 +4,7 @@
   vectors (`vectors.py`), written crash-safely;
 - `FeedbackStore` (`feedback.py`): the answers the bot posted and the votes on them;
 - `DigestStore` (`digests.py`): the planning notes channels saved;
+- `DeliveryStore` (`deliveries.py`): Slack deliveries, claims and threads every bot process shares;
 - `ChannelScopes` (`scopes.py`): what each channel searches (a hand-editable JSON file).
 
 The SQLite stores open through `sqlite.Database`: created on first use, upgraded at open by
@@ -11,6 +12,7 @@ numbered migrations (`PRAGMA user_version`).
 """
 
 from .catalog import IndexStats, SourceInfo, StoredChunk, keyword_terms
+from .deliveries import DeliveryStore, SharedSeen
 from .digests import Digest, DigestEntry, DigestStore
 from .feedback import FeedbackStore, StoredAnswer
 from .knowledge_base import KnowledgeBase, Version
@@ -18,12 +20,14 @@ from .scopes import ChannelScopes
 
 __all__ = [
     "ChannelScopes",
+    "DeliveryStore",
     "Digest",
     "DigestEntry",
     "DigestStore",
     "FeedbackStore",
     "IndexStats",
     "KnowledgeBase",
+    "SharedSeen",
     "SourceInfo",
     "StoredAnswer",
     "StoredChunk",

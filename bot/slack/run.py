@@ -140,6 +140,11 @@ def serve(
     if http and workers > 1:
         if not block:
             raise ValueError("several workers run only in the foreground (block=True)")
+        if not settings.chroma_host:
+            log.warning(
+                "%d workers share the embedded Chroma database in %s: fine for answering, but documents "
+                "added from Slack are safest with a Chroma server (GUIDEPOST_CHROMA_HOST).", workers, settings.data_dir
+            )
         log.info("Guidepost is starting %d workers for Slack on http://%s:%d%s", workers, host, port, EVENTS_PATH)
         run_workers(host=host, port=port, workers=workers)
         return None

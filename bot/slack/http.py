@@ -93,7 +93,7 @@ def check_shape(body: str, content_type: str | None) -> None:
             if "payload" not in body:
                 return
             payload = json.loads(form["payload"]) if "payload" in form else {}
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise BadRequest(400, "malformed body") from None
     if not isinstance(payload, dict):
         raise BadRequest(400, "the body is not a JSON object")

@@ -53,6 +53,7 @@ def test_a_non_numeric_timestamp_is_a_400(sender: SlackSender) -> None:
         ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
         (urlencode({"payload": "[1]"}), "application/x-www-form-urlencoded"),
         ('"a string"', "application/json"),
+        ("{" + '"a":' * 1 + "[" * 100_000 + "]" * 100_000 + "}", "application/json"),  # nested deeper than Python recurses
     ],
 )
 def test_malformed_signed_bodies_are_a_400_not_a_crash(sender: SlackSender, fake_slack: FakeSlack, body: str, ctype: str) -> None:

@@ -292,17 +292,28 @@ def eval_cmd(more_files: tuple[Path, ...], question_files: tuple[Path, ...], bas
 @click.option("--http", "http_mode", is_flag=True, help="HTTP mode on /slack/events (needs SLACK_SIGNING_SECRET and a public URL).")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port for HTTP mode.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface for HTTP mode.")
-def serve(http_mode: bool, port: int, host: str) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="HTTP mode: worker processes under uvicorn (each loads the model once).")  # fmt: skip
+def serve(http_mode: bool, port: int, host: str, workers: int) -> None:
     """Run the Slack bot (Socket Mode unless --http)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     logging.getLogger("guidepost").setLevel(logging.INFO)  # "connected" / "listening on"
     from ingest.library import Library
 
     from .engine import Engine
+    from .slack.http import engine_factory_from_env
     from .slack.run import serve as run_bot
 
     settings = _settings()
+    if workers > 1 and not http_mode:
+        raise click.UsageError("--workers needs --http (Socket Mode: run several `guidepost serve` processes).")
+    factory = engine_factory_from_env()  # GUIDEPOST_ENGINE_FACTORY: tests and benches only
+    if factory is not None:
+        run_bot(settings, factory, http=http_mode, port=port, host=host, workers=workers)
+        return
     library = Library(settings)  # what coaches add in Slack goes into the index the engine answers from
-    run_bot(settings, lambda s: Engine(s, library.kb, library.encoder), library=library, http=http_mode, port=port, host=host)
+    run_bot(settings, lambda s: Engine(s, library.kb, library.encoder), library=library, http=http_mode, port=port,
+            host=host, workers=workers)  # fmt: skip
 
 
 @cli.command()

@@ -141,14 +141,23 @@ class Encoder:
         """Embed one question on a single thread: as fast as two threads for one short text on a
         quiet machine (~19 ms), and it stays fast when other work shares the CPU, where two
         threads stall (measured here: worst case 25 ms against 500 ms)."""
+        return self.encode_queries([text])[0]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed a few short texts at question time (a question and its variants) on a single
+        thread, for the reason given in `encode_query`. (Through `encode`, the variants the
+        abstention step embeds cost 0.6 s a question on a busy 2-core machine, measured by
+        bench/bench_scale.py; on one thread, tens of ms.)"""
         import torch
 
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
         model = self.model
         with self._lock:
             before = torch.get_num_threads()
             torch.set_num_threads(1)
             try:
-                vec = model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+                vec = model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
             finally:
                 torch.set_num_threads(before)
-        return vec[0].astype(np.float32)
+        return vec.astype(np.float32)

@@ -179,7 +179,7 @@ class Engine(AnswerEngine):
         weight = 0.0
         if unknown and retrieval.question_vector is not None:
             variants = [re.sub(rf"\b{re.escape(t)}\b", " ", retrieval.question, flags=re.I) for t in unknown]
-            weight = float(np.max(1.0 - self.encoder.encode(variants) @ retrieval.question_vector))
+            weight = float(np.max(1.0 - self.encoder.encode_queries(variants) @ retrieval.question_vector))
         return [max(h.dense for h in top), max(h.sentence for h in top), rare_cov, float(named), weight]
 
     def support(self, retrieval: Retrieval) -> float:

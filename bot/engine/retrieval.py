@@ -124,7 +124,7 @@ class Retriever:
     def _phrase_vectors(self, phrases: list[str]) -> list[np.ndarray]:
         missing = [p for p in phrases if p not in self._alias_vectors]
         if missing:
-            self._alias_vectors.update(zip(missing, self.encoder.encode(missing)))
+            self._alias_vectors.update(zip(missing, self.encoder.encode_queries(missing)))  # question time: one thread
         return [self._alias_vectors[p] for p in phrases]
 
     # -- search ----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 
 from bot.slack.client import make_web_client
 from bot.slack.context import ANSWER_WORKERS, BotContext
-from bot.slack.dedupe import SeenSet
 from bot.slack.listeners import register_listeners
 from bot.slack.middleware import drop_duplicates, ignore_bots, log_error, provide
 from ingest.domain import AnswerEngine
@@ -47,7 +46,7 @@ def build_app(settings: Settings, engine: AnswerEngine, *, client: WebClient | N
     ctx.library.subscribe_sources(lambda *_: ctx.submit(tell_source_changes, ctx))  # planning notes citing it
     app.middleware(provide(ctx))
     app.middleware(ignore_bots)
-    app.middleware(drop_duplicates(SeenSet(ttl=3600)))
+    app.middleware(drop_duplicates(ctx.deliveries))  # shared with every process on the data dir
     app.error(log_error)
     register_listeners(app)
     _contexts[app] = ctx

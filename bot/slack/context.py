@@ -24,7 +24,7 @@ from bot.slack.files import SlackFiles
 from ingest.domain import AnswerEngine, Scope
 from ingest.library import Library
 from ingest.settings import Settings
-from ingest.stores import ChannelScopes, DigestStore, FeedbackStore, GapStore
+from ingest.stores import ChannelScopes, DeliveryStore, DigestStore, FeedbackStore, GapStore, SharedSeen
 
 log = logging.getLogger("guidepost.slack")
 
@@ -48,8 +48,10 @@ class BotContext:
     pool: ThreadPoolExecutor  # answers, off Bolt's threads
     ingest_pool: ThreadPoolExecutor  # one file at a time, apart from answers
     retry_handlers: list[RetryHandler] = field(default_factory=retry_handlers)  # response_url posts too
-    claims: SeenSet = field(default_factory=lambda: SeenSet(ttl=6 * 3600))  # messages being answered
-    threads: SeenSet = field(default_factory=lambda: SeenSet(ttl=24 * 3600))  # threads answered in, recently
+    # Shared by every process on the data dir (data_dir/deliveries.sqlite3); in memory if not given.
+    deliveries: SeenSet | SharedSeen = field(default_factory=lambda: SeenSet(ttl=3600))  # Slack deliveries taken
+    claims: SeenSet | SharedSeen = field(default_factory=lambda: SeenSet(ttl=6 * 3600))  # messages being answered
+    threads: SeenSet | SharedSeen = field(default_factory=lambda: SeenSet(ttl=24 * 3600))  # threads answered in, recently
 
     @classmethod
     def build(cls, settings: Settings, engine: AnswerEngine, client: WebClient, *, library: Library | None = None,
@@ -59,7 +61,11 @@ class BotContext:
         own. Either way the engine hears of every change."""
         library = library or Library(settings)
         library.subscribe(engine.index_changed)
+        shared = DeliveryStore(settings.data_dir)
         return cls(
+            deliveries=shared.seen("delivery", ttl=3600),
+            claims=shared.seen("claim", ttl=6 * 3600),
+            threads=shared.seen("thread", ttl=24 * 3600),
             settings=settings,
             engine=engine,
             client=client,

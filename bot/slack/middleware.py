@@ -14,6 +14,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.slack.context import BotContext
 from bot.slack.dedupe import SeenSet, request_key, retry_num
+from ingest.stores import SharedSeen
 
 log = logging.getLogger("guidepost.slack")
 
@@ -41,9 +42,10 @@ def ignore_bots(body: dict[str, Any], context: BoltContext, next: Callable[[], A
     return next()
 
 
-def drop_duplicates(seen: SeenSet) -> Callable[..., BoltResponse | None]:
+def drop_duplicates(seen: SeenSet | SharedSeen) -> Callable[..., BoltResponse | None]:
     """Acknowledge and drop deliveries already seen (Bolt does not deduplicate: a redelivery
-    with `X-Slack-Retry-Num: 1` would run the listener again)."""
+    with `X-Slack-Retry-Num: 1` would run the listener again). `seen` is shared by every
+    process on the data dir, so a retry that reaches another worker is dropped too."""
 
     def drop_duplicate_deliveries(request: BoltRequest, body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:  # noqa: A002
         key = request_key(body)

@@ -14,14 +14,13 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.http import EVENTS_PATH, HEALTH_PATH, MAX_BODY_BYTES, READY_PATH, HttpServer, SlackASGI, exit_cleanly_on_sigterm, run_workers
 from ingest.domain import AnswerEngine
 from ingest.errors import GuidepostError
 from ingest.library import Library
@@ -29,9 +28,7 @@ from ingest.settings import Settings
 
 log = logging.getLogger("guidepost.slack")
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KB
+__all__ = ["EVENTS_PATH", "HEALTH_PATH", "MAX_BODY_BYTES", "READY_PATH", "RunningBot", "SlackSetupError", "serve"]
 
 
 class SlackSetupError(GuidepostError):
@@ -86,64 +83,15 @@ def check_token(client: WebClient) -> dict[str, Any]:
         raise SlackSetupError(f"Could not reach Slack at {client.base_url} ({e}). Check the network or SLACK_API_URL.") from e
 
 
-# --- HTTP mode -------------------------------------------------------------------------------
+# --- HTTP mode (the server itself is in `bot.slack.http`) ---------------------------------------
 
 
-def make_http_server(
-    app: App, *, host: str = "0.0.0.0", port: int = 3000, path: str = EVENTS_PATH
-) -> ThreadingHTTPServer:
-    """A threaded HTTP server handing `POST path` to the Bolt app (signature checked by Bolt),
-    plus `GET /healthz`. Port 0 picks a free port (see `server.server_address`)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:  # noqa: N802
-            request_path, _, query = self.path.partition("?")
-            if request_path != path:
-                self._send(404, b"")
-                return
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0 or length > MAX_BODY_BYTES:
-                self._send(413, b"")
-                self.close_connection = True
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            headers: dict[str, list[str]] = {}
-            for key, value in self.headers.items():
-                headers.setdefault(key.lower(), []).append(value)
-            resp = app.dispatch(BoltRequest(body=body, query=query, headers=headers))
-            payload = resp.body.encode("utf-8") if isinstance(resp.body, str) else (resp.body or b"")
-            extra = {k: v for k, v in resp.headers.items() if k.lower() != "content-length"}
-            self._send(resp.status, payload, extra)
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path.partition("?")[0] == HEALTH_PATH:
-                self._send(200, b"ok", {"content-type": ["text/plain"]})
-            else:
-                self._send(404, b"")
-
-        def _send(self, status: int, body: bytes, headers: dict[str, Any] | None = None) -> None:
-            self.send_response(status)
-            for key, values in (headers or {}).items():
-                for value in values if isinstance(values, (list, tuple)) else [values]:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            log.debug("http: " + format, *args)
-
-    return _Server((host, port), Handler)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default backlog (5) resets connections in a burst
+def make_http_server(app: App, *, host: str = "0.0.0.0", port: int = 3000, path: str = EVENTS_PATH,
+                     close: Callable[[bool], None] | None = None, install_signals: bool = False) -> HttpServer:  # fmt: skip
+    """uvicorn serving `app` at `POST path` (signature and timestamp checked on the raw body,
+    then by Bolt), `GET /healthz` and `GET /readyz`. Port 0 picks a free port (see
+    `server.server_address`). `close(wait)` runs at shutdown to finish answers in flight."""
+    return HttpServer(SlackASGI(app, path=path, close=close), host=host, port=port, install_signals=install_signals)
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -171,13 +119,17 @@ def serve(
     host: str = "0.0.0.0",
     block: bool = True,
     library: Library | None = None,
+    workers: int = 1,
 ) -> RunningBot | None:
     """Check the configuration, build the engine and the app, then run until interrupted.
 
     Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP mode needs SLACK_BOT_TOKEN and
-    SLACK_SIGNING_SECRET and listens on `host:port` at /slack/events. With `block=False` the
-    bot runs in background threads and a `RunningBot` is returned. `library` is the knowledge
-    base coaches curate (the engine's own; see `BotContext.build`)."""
+    SLACK_SIGNING_SECRET and serves `host:port` under uvicorn (/slack/events, /healthz,
+    /readyz). With `workers` > 1 (HTTP mode, blocking only) uvicorn forks that many processes,
+    each building its own engine from the environment (`bot.slack.http.worker_app`; the
+    `engine_factory` given here is not used). With `block=False` the bot runs in background
+    threads and a `RunningBot` is returned. `library` is the knowledge base coaches curate (the
+    engine's own; see `BotContext.build`)."""
     from bot.slack.app import bot_context, build_app  # keep import time light
     from bot.slack.client import make_web_client
 
@@ -185,6 +137,17 @@ def serve(
     client = make_web_client(settings)
     identity = check_token(client)
     log.info("Slack token OK: bot %s in team %s", identity.get("user_id"), identity.get("team"))
+    if http and workers > 1:
+        if not block:
+            raise ValueError("several workers run only in the foreground (block=True)")
+        if not settings.chroma_host:
+            log.warning(
+                "%d workers share the embedded Chroma database in %s: fine for answering, but documents "
+                "added from Slack are safest with a Chroma server (GUIDEPOST_CHROMA_HOST).", workers, settings.data_dir
+            )
+        log.info("Guidepost is starting %d workers for Slack on http://%s:%d%s", workers, host, port, EVENTS_PATH)
+        run_workers(host=host, port=port, workers=workers)
+        return None
     engine = engine_factory(settings)
     engine.warm()  # load the model and open the index now, not on the first question
     app = build_app(settings, engine, client=client, library=library)
@@ -194,18 +157,25 @@ def serve(
     summaries = start_weekly_summaries(ctx)  # the weekly knowledge-gaps DM to coaches
 
     if http:
-        server = make_http_server(app, host=host, port=port)
+        server = make_http_server(app, host=host, port=port, close=ctx.close, install_signals=block)
         bound_host, bound_port = server.server_address[:2]
         url = f"http://{bound_host}:{bound_port}{EVENTS_PATH}"
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-        thread.start()
         log.info("Guidepost is listening for Slack on %s", url)
+        if block:  # uvicorn handles SIGTERM / Ctrl-C: stop accepting, finish requests and answers
+            exit_cleanly_on_sigterm()
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
+            return None
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
 
         def close_http() -> None:
             summaries.set()
-            server.shutdown()
+            server.shutdown()  # its lifespan shutdown finishes the answers in flight
             server.server_close()
-            ctx.close(wait=True)  # finish the answers in flight: no placeholder left searching
+            ctx.close(wait=True)
 
         running = RunningBot(app=app, mode="http", url=url, _close=close_http)
     else:

@@ -5,6 +5,7 @@
 - `FeedbackStore` (`feedback.py`): the answers the bot posted and the votes on them;
 - `DigestStore` (`digests.py`): the planning notes channels saved;
 - `GapStore` (`gaps.py`): questions the knowledge base could not answer, and the weekly summaries sent;
+- `DeliveryStore` (`deliveries.py`): Slack deliveries, claims and threads every bot process shares;
 - `ChannelScopes` (`scopes.py`): what each channel searches (a hand-editable JSON file).
 
 The SQLite stores open through `sqlite.Database`: created on first use, upgraded at open by
@@ -12,6 +13,7 @@ numbered migrations (`PRAGMA user_version`).
 """
 
 from .catalog import IndexStats, SourceInfo, StoredChunk, keyword_terms
+from .deliveries import DeliveryStore, SharedSeen
 from .digests import Digest, DigestEntry, DigestStore
 from .feedback import FeedbackStore, StoredAnswer
 from .gaps import GapStore
@@ -20,6 +22,7 @@ from .scopes import ChannelScopes
 
 __all__ = [
     "ChannelScopes",
+    "DeliveryStore",
     "Digest",
     "DigestEntry",
     "DigestStore",
@@ -27,6 +30,7 @@ __all__ = [
     "GapStore",
     "IndexStats",
     "KnowledgeBase",
+    "SharedSeen",
     "SourceInfo",
     "StoredAnswer",
     "StoredChunk",

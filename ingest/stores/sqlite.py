@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -54,7 +55,7 @@ class Database:
                 conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
                 conn.row_factory = sqlite3.Row
                 try:
-                    conn.execute("PRAGMA journal_mode=WAL")
+                    _set_wal(conn)
                     conn.execute("PRAGMA synchronous=NORMAL")
                     migrate(conn, self.migrations, self.path)
                 except BaseException:
@@ -100,6 +101,20 @@ class Database:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """`PRAGMA journal_mode=WAL` on a new file does not wait on the busy timeout: when several
+    processes open it at once (server workers starting together) the losers get "database is
+    locked". Retry for a few seconds."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def utc_now() -> str:

@@ -99,3 +99,11 @@ class FakeEngine(AnswerEngine):
             sources=[GUIDE, BOARD, UNCITED],
             standalone_question=standalone,
         )
+
+
+def from_settings(settings: object) -> FakeEngine:
+    """For server processes started by tests and benches (`GUIDEPOST_ENGINE_FACTORY=
+    tests.slack.fake_engine:from_settings`): every answer costs `FAKE_ENGINE_COST` seconds."""
+    import os
+
+    return FakeEngine(cost=float(os.environ.get("FAKE_ENGINE_COST", "0")))

@@ -14,6 +14,7 @@ from .catalog import IndexStats, SourceInfo, StoredChunk, keyword_terms
 from .digests import Digest, DigestEntry, DigestStore
 from .feedback import FeedbackStore, StoredAnswer
 from .knowledge_base import KnowledgeBase, Version
+from .prompts import SuggestedPrompts
 from .scopes import ChannelScopes
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "SourceInfo",
     "StoredAnswer",
     "StoredChunk",
+    "SuggestedPrompts",
     "Version",
     "keyword_terms",
 ]

@@ -161,6 +161,20 @@ class FeedbackStore:
         row = self.db.query_one("SELECT 1 FROM answers WHERE channel = ? AND thread_ts = ? LIMIT 1", (channel, thread_ts))
         return row is not None
 
+    def popular_questions(self, limit: int = 4, min_asks: int = 2) -> list[str]:
+        """Questions asked at least `min_asks` times and answered well (answered, not
+        abstained, with no net 👎), most asked first: the assistant panel suggests them."""
+        if not self.db.exists():
+            return []
+        rows = self.db.query(
+            "SELECT MIN(a.question) AS question, COUNT(DISTINCT a.id) AS asks,"
+            " COALESCE(SUM(v.vote), 0) AS net FROM answers a LEFT JOIN votes v ON v.answer_id = a.id"
+            " WHERE a.abstained = 0 GROUP BY LOWER(TRIM(a.question))"
+            " HAVING asks >= ? AND net >= 0 ORDER BY net > 0 DESC, asks DESC, net DESC LIMIT ?",
+            (min_asks, limit),
+        )
+        return [r["question"] for r in rows]
+
     # --- votes -----------------------------------------------------------------------------
 
     def record_vote(

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-_JSON_PARAMS = ("blocks", "attachments", "metadata", "view", "user_ids", "files")
+_JSON_PARAMS = ("blocks", "attachments", "metadata", "view", "user_ids", "files", "prompts", "chunks")
 
 
 @dataclass
@@ -398,6 +398,15 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return self._complete_upload(p)
+        if method.startswith("assistant.threads."):
+            if not p.get("channel_id") or not p.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if method == "assistant.threads.setSuggestedPrompts" and not isinstance(p.get("prompts"), list):
+                return {"ok": False, "error": "invalid_arguments"}
+            if method not in ("assistant.threads.setStatus", "assistant.threads.setTitle",
+                              "assistant.threads.setSuggestedPrompts"):  # fmt: skip
+                return {"ok": False, "error": "unknown_method"}
+            return {"ok": True}
         if method == "users.info":
             uid = p.get("user", "U0")
             return {

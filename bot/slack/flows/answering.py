@@ -48,8 +48,10 @@ class MessageAsk:
     message_ts: str  # the asking message: the key that makes us answer it once
     reply_thread_ts: str | None  # where the answer goes; None = top level (a DM)
     history_thread_ts: str | None  # a thread to read as context; None = no history
-    surface: Literal["mention", "dm", "followup"]
+    surface: Literal["mention", "dm", "followup", "assistant"]
     retry: int = 0
+    scope_channel: str | None = None  # whose scope applies, when not `channel` (the panel's viewed channel)
+    placeholder: bool = True  # False where Slack shows a status instead (the assistant panel)
 
     @classmethod
     def of(cls, message: MessageEvent, bot: BotIdentity, surface: Literal["mention", "dm", "followup"],
@@ -163,13 +165,14 @@ def answer_in_conversation(ctx: BotContext, ask: MessageAsk, bot: BotIdentity) -
     if ask.reply_thread_ts:  # replies there are follow-ups, even before the answer is stored
         ctx.threads.add((ask.channel, ask.reply_thread_ts))
     placeholder_ts: str | None = None
-    try:
-        resp = ctx.client.chat_postMessage(channel=ask.channel, thread_ts=ask.reply_thread_ts, text=PLACEHOLDER_TEXT,
-                                           blocks=placeholder_blocks(ask.question), unfurl_links=False,
-                                           unfurl_media=False)  # fmt: skip
-        placeholder_ts = resp.get("ts")
-    except Exception:
-        log.exception("could not post the placeholder in %s; the answer will be posted when ready", ask.channel)
+    if ask.placeholder:
+        try:
+            resp = ctx.client.chat_postMessage(channel=ask.channel, thread_ts=ask.reply_thread_ts, text=PLACEHOLDER_TEXT,
+                                               blocks=placeholder_blocks(ask.question), unfurl_links=False,
+                                               unfurl_media=False)  # fmt: skip
+            placeholder_ts = resp.get("ts")
+        except Exception:
+            log.exception("could not post the placeholder in %s; the answer will be posted when ready", ask.channel)
     ctx.submit(_finish_in_conversation, ctx, ask, bot, placeholder_ts)
 
 
@@ -187,7 +190,7 @@ def _finish_in_conversation(ctx: BotContext, ask: MessageAsk, bot: BotIdentity, 
                                           question_ts=ask.message_ts, thread_ts=ask.reply_thread_ts or ask.message_ts,
                                           message_ts=placeholder_ts)  # fmt: skip
 
-    out = _answer(ctx, ask.question, channel=ask.channel, history=history, record=record)
+    out = _answer(ctx, ask.question, channel=ask.scope_channel or ask.channel, history=history, record=record)
     ts = post_in_conversation(ctx, ask.channel, ask.reply_thread_ts, text=out.text, blocks=out.blocks, replace_ts=placeholder_ts)
     if out.answer_id and ts and ts != placeholder_ts:
         try:

@@ -21,6 +21,7 @@ from bot.slack.context import BotContext
 from bot.slack.conversation import clean_text, thread_history
 from bot.slack.messaging import ephemeral, post_in_conversation, post_response
 from bot.slack.payloads import BotIdentity, MessageEvent, MessageShortcut, SlashCommand
+from bot.slack.streaming import AnswerStream
 from bot.slack.views.answers import (
     PLACEHOLDER_TEXT,
     answer_blocks,
@@ -52,6 +53,7 @@ class MessageAsk:
     retry: int = 0
     scope_channel: str | None = None  # whose scope applies, when not `channel` (the panel's viewed channel)
     placeholder: bool = True  # False where Slack shows a status instead (the assistant panel)
+    team: str | None = None  # the asker's team (Slack wants it to stream a reply)
 
     @classmethod
     def of(cls, message: MessageEvent, bot: BotIdentity, surface: Literal["mention", "dm", "followup"],
@@ -87,6 +89,7 @@ class Rendered:
     blocks: list[dict[str, Any]]
     answer: Answer | None = None
     answer_id: str | None = None
+    citation_blocks: list[dict[str, Any]] | None = None  # what goes under a streamed written answer
 
 
 def answer_extras(answer: Answer, answer_id: str | None) -> list[dict[str, Any]]:
@@ -104,7 +107,11 @@ def render_answer(ctx: BotContext, answer: Answer, answer_id: str | None, scope:
     blocks = answer_blocks(answer, answer_id=answer_id, help_contact=ctx.help_contact,
                            extra_actions=answer_extras(answer, answer_id), scope=label, **shown)  # fmt: skip
     text = answer_text_fallback(answer, help_contact=ctx.help_contact, scoped=scope is not None)
-    return Rendered(text, blocks, answer, answer_id)
+    citations = None
+    if answer.mode == "llm" and not answer.abstained:
+        citations = answer_blocks(answer, answer_id=answer_id, help_contact=ctx.help_contact, with_text=False,
+                                  extra_actions=answer_extras(answer, answer_id), scope=label, **shown)  # fmt: skip
+    return Rendered(text, blocks, answer, answer_id, citations)
 
 
 # --- computing an answer ---------------------------------------------------------------------
@@ -117,13 +124,18 @@ def _answer(
     channel: str | None,
     history: list[tuple[str, str]] | None,
     record: Callable[[Answer], str | None],
+    on_token: Callable[[str], None] | None = None,
     **shown: Any,
 ) -> Rendered:
     """Ask the engine within the channel's scope, store and render; on any failure, render an
     honest error instead."""
     scope = ctx.scope_of(channel)
     try:
-        answer = ctx.engine.answer(question, filters=scope.filters() if scope else None, history=history or None)
+        filters = scope.filters() if scope else None
+        if on_token is None:
+            answer = ctx.engine.answer(question, filters=filters, history=history or None)
+        else:
+            answer = ctx.engine.answer_streaming(question, filters=filters, history=history or None, on_token=on_token)
     except GuidepostError as e:
         log.warning("engine could not answer %r: %s", question[:200], e)
         return Rendered(error_text(str(e)), error_blocks(str(e), help_contact=ctx.help_contact))
@@ -190,8 +202,15 @@ def _finish_in_conversation(ctx: BotContext, ask: MessageAsk, bot: BotIdentity, 
                                           question_ts=ask.message_ts, thread_ts=ask.reply_thread_ts or ask.message_ts,
                                           message_ts=placeholder_ts)  # fmt: skip
 
-    out = _answer(ctx, ask.question, channel=ask.scope_channel or ask.channel, history=history, record=record)
-    ts = post_in_conversation(ctx, ask.channel, ask.reply_thread_ts, text=out.text, blocks=out.blocks, replace_ts=placeholder_ts)
+    stream = AnswerStream(ctx, ask.channel, ask.reply_thread_ts, placeholder_ts=placeholder_ts, user=ask.user, team=ask.team)
+    out = _answer(ctx, ask.question, channel=ask.scope_channel or ask.channel, history=history, record=record, on_token=stream)
+    ts = None
+    if stream.started:
+        written = out.answer.text if out.answer is not None and out.answer.mode == "llm" else None
+        ts = stream.finish(out.text, out.blocks, out.citation_blocks, written)
+    if ts is None:
+        ts = post_in_conversation(ctx, ask.channel, ask.reply_thread_ts, text=out.text, blocks=out.blocks,
+                                  replace_ts=stream.ts or placeholder_ts)  # fmt: skip
     if out.answer_id and ts and ts != placeholder_ts:
         try:
             ctx.feedback.set_message_ts(out.answer_id, ts)

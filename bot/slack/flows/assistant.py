@@ -100,6 +100,7 @@ def user_message(
     set_status: Callable[..., Any],
     set_title: Callable[..., Any],
     viewed_channel: str | None,
+    team: str | None = None,
     retry: int = 0,
 ) -> None:
     """A question in a panel thread: status, title on the first question, then the answer."""
@@ -111,7 +112,7 @@ def user_message(
         _quietly(set_title, truncate(one_line(question), MAX_TITLE), what="title")
     _quietly(set_status, STATUS, what="status")
     ask = MessageAsk(question, message.user, message.channel, message.ts, reply_thread_ts=thread, history_thread_ts=thread,
-                     surface="assistant", retry=retry, scope_channel=viewed_channel, placeholder=False)  # fmt: skip
+                     surface="assistant", retry=retry, scope_channel=viewed_channel, placeholder=False, team=team)  # fmt: skip
     answer_in_conversation(ctx, ask, bot)
 
 

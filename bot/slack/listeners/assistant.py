@@ -35,7 +35,8 @@ def register(app: App) -> None:
         viewed = get_thread_context()
         panel.user_message(BotContext.of(context), MessageEvent.parse(payload), BotIdentity.of(context),
                            set_status=set_status, set_title=set_title,
-                           viewed_channel=(viewed or {}).get("channel_id"), retry=retry_num(request.headers))  # fmt: skip
+                           viewed_channel=(viewed or {}).get("channel_id"), team=context.team_id,
+                           retry=retry_num(request.headers))  # fmt: skip
 
     # thread_context_changed: Bolt's default saves the viewed channel in our store.
     app.assistant(assistant)

@@ -205,7 +205,9 @@ class LLMWriter:
         if valid == 0:
             log.info("the chat model's answer cited no retrieved source; using the extractive answer")
             return Written(None, "no_citation", timings_ms=timings)
+        t0 = time.perf_counter()
         grounding = check(text, sources, encoder)
+        timings["grounding"] = (time.perf_counter() - t0) * 1e3
         if not grounding.usable:
             log.info("too little of the chat model's answer is grounded (%d of %d sentences dropped); extractive answer",
                      len(grounding.dropped), grounding.sentences)  # fmt: skip

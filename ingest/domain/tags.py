@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import InvalidTags
 
-DOC_TYPES = ("report", "lesson_template", "choice_board", "guide", "other")
+DOC_TYPES = ("report", "lesson_template", "choice_board", "guide", "other", "verified_answer")  # verified_answer: a coach's reply, saved
 
 _TYPE_ALIASES = {
     "lesson": "lesson_template",

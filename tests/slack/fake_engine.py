@@ -113,6 +113,9 @@ class FakeEngine(AnswerEngine):
         standalone = None
         if history:
             standalone = f"{question} (about: {history[0][1]})"
+        if "uncovered" in q:  # an abstention with the closest material found
+            return Answer(question=question, text="", abstained=True, sources=[GUIDE, BOARD], abstention="no_support",
+                          standalone_question=standalone)  # fmt: skip
         if "unknowable" in q:
             return Answer(question=question, text="", abstained=True, sources=[], standalone_question=standalone)
         if "evil" in q:

@@ -31,6 +31,7 @@ from bot.slack.views.answers import (
     placeholder_blocks,
     planning_button,
 )
+from bot.slack.views.escalation import ask_coach_button
 from bot.slack.views.help import help_blocks
 from bot.slack.views.kit import notice_blocks
 from ingest.domain import Answer, Scope
@@ -92,11 +93,14 @@ class Rendered:
     citation_blocks: list[dict[str, Any]] | None = None  # what goes under a streamed written answer
 
 
-def answer_extras(answer: Answer, answer_id: str | None) -> list[dict[str, Any]]:
+def answer_extras(answer: Answer, answer_id: str | None, *, coaches: bool = False) -> list[dict[str, Any]]:
     """Buttons every answer carries besides feedback: "Save to planning notes" (not on an
-    abstention: there is nothing to cite)."""
-    if not answer_id or answer.abstained:
+    abstention: there is nothing to cite); "Ask a coach" on an abstention, when there is a
+    coaches' channel (`coaches`)."""
+    if not answer_id:
         return []
+    if answer.abstained:
+        return [ask_coach_button(answer_id)] if coaches else []
     return [planning_button(answer_id)]
 
 
@@ -105,7 +109,8 @@ def render_answer(ctx: BotContext, answer: Answer, answer_id: str | None, scope:
     surface's own options of `answer_blocks`)."""
     label = scope.label() if scope else None
     blocks = answer_blocks(answer, answer_id=answer_id, help_contact=ctx.help_contact,
-                           extra_actions=answer_extras(answer, answer_id), scope=label, **shown)  # fmt: skip
+                           extra_actions=answer_extras(answer, answer_id, coaches=bool(ctx.settings.coach_channel)),
+                           scope=label, **shown)  # fmt: skip
     text = answer_text_fallback(answer, help_contact=ctx.help_contact, scoped=scope is not None)
     citations = None
     if answer.mode == "llm" and not answer.abstained:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.ids import (
+    ACTION_ASK_COACH,
     ACTION_DIGEST_EXPORT,
     ACTION_EDIT_TAGS,
     ACTION_FEEDBACK_DOWN,
@@ -12,8 +13,10 @@ from bot.slack.ids import (
     ACTION_SAVE_PLANNING,
     ACTION_SHARE,
     ACTION_SOURCES_PAGE,
+    ACTION_VERIFY,
 )
 from bot.slack.listeners.actions.edit_tags import edit_tags_pressed
+from bot.slack.listeners.actions.escalation import ask_coach_pressed, verify_pressed
 from bot.slack.listeners.actions.export_digest import export_pressed
 from bot.slack.listeners.actions.save_to_planning import save_pressed
 from bot.slack.listeners.actions.share_answer import share_pressed
@@ -29,3 +32,5 @@ def register(app: App) -> None:
     app.action(ACTION_DIGEST_EXPORT)(export_pressed)
     app.action(ACTION_EDIT_TAGS)(edit_tags_pressed)
     app.action(ACTION_SOURCES_PAGE)(page_pressed)
+    app.action(ACTION_ASK_COACH)(ask_coach_pressed)
+    app.action(ACTION_VERIFY)(verify_pressed)

@@ -20,7 +20,7 @@ from bot.slack.views.kit import (
     truncate,
     type_label,
 )
-from ingest.domain import DOC_TYPES
+from ingest.domain import TAGGABLE_TYPES
 from ingest.stores import IndexStats, SourceInfo
 
 LATEST = 5  # latest additions shown
@@ -63,7 +63,7 @@ def home_view(
     blocks += [{"type": "divider"}, section("*How to ask*\n" + how_to_ask_text(command)),
                section(planning_help_text(command))]  # fmt: skip
     if is_coach:
-        types = ", ".join(f"`{t}`" for t in DOC_TYPES)
+        types = ", ".join(f"`{t}`" for t in TAGGABLE_TYPES)
         blocks += [
             {"type": "divider"},
             section(

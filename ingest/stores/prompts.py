@@ -1,5 +1,5 @@
 """The questions coaches suggest in the assistant panel, in `data_dir/suggested_prompts.json`
-(a JSON list of strings, written by `/guidepost prompts` and editable by hand)."""
+(a JSON list of strings, set by a coach with `/guidepost prompts Q1 | Q2` and editable by hand)."""
 
 from __future__ import annotations
 

@@ -17,14 +17,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import Ack
 from slack_bolt.context.assistant.thread_context import AssistantThreadContext
 from slack_bolt.context.assistant.thread_context_store.store import AssistantThreadContextStore
 
 from bot.slack.context import BotContext
 from bot.slack.conversation import clean_text, is_chatter
 from bot.slack.flows.answering import MessageAsk, answer_in_conversation
-from bot.slack.payloads import BotIdentity, MessageEvent
-from bot.slack.views.kit import one_line, truncate
+from bot.slack.messaging import reply_privately
+from bot.slack.payloads import BotIdentity, MessageEvent, SlashCommand
+from bot.slack.views.kit import escape_mrkdwn, one_line, truncate
+from bot.slack.views.library import refusal
 from ingest.stores import SourceInfo
 
 log = logging.getLogger("guidepost.slack")
@@ -80,6 +83,24 @@ def _per_type(ctx: BotContext) -> list[str]:
             newest[s.type] = s
     order = sorted(newest, key=lambda t: _TYPE_ORDER.index(t) if t in _TYPE_ORDER else len(_TYPE_ORDER))
     return [_TYPE_PROMPTS.get(t, lambda title: f"What does {title} say?")(newest[t].title) for t in order]
+
+
+def prompts_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
+    """`/guidepost prompts` shows the panel's suggested questions; a coach sets them with
+    `/guidepost prompts Question one? | Question two?` (`clear` goes back to the automatic ones)."""
+    if not rest.strip():
+        shown = "\n".join(f"• {escape_mrkdwn(p['message'])}" for p in suggested_prompts(ctx)) or "_(none yet)_"
+        ack(response_type="ephemeral", text=f"The assistant panel suggests:\n{shown}")
+        return
+    ack()
+    if not ctx.coaches.is_coach(cmd.user):
+        reply_privately(ctx, cmd.recipient, refusal("set the suggested questions", ctx.help_contact), replace=True)
+        return
+    questions = [] if rest.strip().lower() == "clear" else [q.strip() for q in clean_text(rest).split("|")]
+    ctx.prompts.set(questions)
+    n = len(ctx.prompts.get())
+    done = f"Done: the assistant panel suggests these {n} questions." if n else "Done: the assistant panel picks its suggestions itself again."
+    reply_privately(ctx, cmd.recipient, done, replace=True)
 
 
 # --- events ----------------------------------------------------------------------------------

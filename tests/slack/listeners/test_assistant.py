@@ -15,7 +15,7 @@ from ingest.settings import Settings
 from ingest.stores import ChannelScopes, FeedbackStore, SuggestedPrompts
 from tests.slack.fake_engine import FakeEngine
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.signing import TEACHER, SlackSender, message
+from tests.slack.signing import COACH, TEACHER, SlackSender, message
 
 DM = "D0PANEL"
 ROOT = "1700000900.000100"
@@ -44,6 +44,18 @@ def test_opening_a_thread_greets_and_suggests_the_coaches_prompts(sender: SlackS
     assert prompts.response == {"ok": True}
     assert (prompts.params["channel_id"], prompts.params["thread_ts"]) == (DM, ROOT)
     assert [p["message"] for p in prompts.params["prompts"]] == ["How long are exit tickets?", "What is a must-do / may-do board?"]
+
+
+def test_a_coach_sets_the_suggested_questions_with_a_command(sender: SlackSender, fake_slack: FakeSlack, settings: Settings) -> None:
+    sender.command("prompts How long are exit tickets? | What goes on a choice board?", response_url=fake_slack.response_url("t"))
+    refused = fake_slack.wait_for("response_url")[0]
+    assert "only coaches can set the suggested questions" in refused.params["text"]
+    assert SuggestedPrompts(settings.data_dir).get() == []
+    sender.command("prompts How long are exit tickets? | What goes on a choice board?", response_url=fake_slack.response_url("c"), user=COACH)
+    fake_slack.wait_for("response_url", count=2)
+    assert SuggestedPrompts(settings.data_dir).get() == ["How long are exit tickets?", "What goes on a choice board?"]
+    shown = sender.command("prompts", response_url=fake_slack.response_url("s")).json()
+    assert "• What goes on a choice board?" in shown["text"]
 
 
 def test_without_coach_prompts_the_questions_asked_often_and_answered_well_are_suggested(

@@ -41,7 +41,9 @@ def answer_text(answer: Answer, *, help_contact: str = DEFAULT_HELP_CONTACT, sco
 
 def answer_json(answer: Answer, *, help_contact: str = DEFAULT_HELP_CONTACT, scoped: bool = False) -> dict[str, Any]:
     """What `guidepost ask --json` prints: question, answer, abstained, sources."""
-    return {**answer.to_dict(), "answer": answer_text(answer, help_contact=help_contact, scoped=scoped)}
+    return {**answer.to_dict(), "answer": answer_text(answer, help_contact=help_contact, scoped=scoped),
+            "writer": "llm" if answer.mode == "llm" else "extractive", "fallback_reason": answer.fallback_reason,
+            "grounding": answer.grounding}  # fmt: skip
 
 
 def source_line(s: Source) -> str:

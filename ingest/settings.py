@@ -80,6 +80,15 @@ class AnswerSettings(_FromEnvironment):
         None, description="Abstention threshold on the support score; unset = the calibrated default."
     )
     llm: str | None = Field(None, description="Chat model as provider:model (e.g. openai:gpt-4o-mini); unset = extractive answers.")
+    llm_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("GUIDEPOST_LLM_BASE_URL", "OPENAI_BASE_URL"),
+        description="An OpenAI-compatible endpoint for openai:MODEL (a local Ollama, vLLM or llama.cpp server); unset = OpenAI.",
+    )  # fmt: skip
+    openai_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY"), description="Needed by OpenAI itself; optional for local servers."
+    )  # fmt: skip
+    llm_first_token_seconds: float = Field(10.0, gt=0, description="No first token from the chat model by then: the extractive answer.")
+    llm_timeout_seconds: float = Field(60.0, gt=0, description="Longest a written answer may take in all.")
     help_contact: str = Field(
         DEFAULT_HELP_CONTACT, description="Who teachers are pointed to when the knowledge base lacks an answer."
     )
@@ -97,6 +106,7 @@ class SlackSettings(_FromEnvironment):
     gaps_summary_day: str = Field("mon", description="Weekday of the weekly knowledge-gaps DM to coaches (mon..sun; 'off' = none).")
     gaps_summary_hour: int = Field(8, ge=0, le=23, description="Hour (0-23, in GUIDEPOST_GAPS_SUMMARY_TZ) of the weekly gaps DM.")
     gaps_summary_tz: str = Field("UTC", description="Time zone of the weekly gaps DM (e.g. America/Chicago).")
+    coach_channel: str | None = Field(None, description="Channel id where questions the knowledge base could not answer are escalated to coaches.")
 
     @property
     def coach_ids(self) -> set[str]:

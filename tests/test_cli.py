@@ -78,13 +78,29 @@ def test_ask_json_shape(run, folder: Path):
     res = run("ask", "How should I grade choice board work?", "--json")
     assert res.exit_code == 0
     out = json.loads(res.stdout)
-    assert set(out) == {"question", "answer", "abstained", "sources"}
-    assert out["abstained"] is False and out["sources"]
+    assert set(out) == {"question", "answer", "abstained", "sources", "writer", "fallback_reason", "grounding"}
+    assert out["abstained"] is False and out["sources"] and out["writer"] == "extractive" and out["fallback_reason"] is None
     assert set(out["sources"][0]) >= {"n", "title", "path", "page", "section", "quote", "text", "score"}
     scores = [s["score"] for s in out["sources"]]
     assert scores == sorted(scores, reverse=True)
     text = run("ask", "How should I grade choice board work?", "--type", "guide").stdout
     assert "Sources:" in text and "[1]" in text
+
+
+def test_ask_json_with_a_local_openai_compatible_server(run, folder: Path, monkeypatch):
+    from tests.openai_server import OpenAIServer, grounded
+
+    run("ingest", str(folder))
+    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("GUIDEPOST_LLM", "openai:local-model")
+    with OpenAIServer(grounded) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        out = json.loads(run("ask", "How should I grade choice board work?", "--json").stdout)
+        assert out["writer"] == "llm" and out["fallback_reason"] is None and out["grounding"]["outcome"] == "passed"
+    down = json.loads(run("ask", "How should I grade choice board work?", "--json").stdout)  # the server is gone
+    assert down["writer"] == "extractive" and down["fallback_reason"] == "error" and "[1]" in down["answer"]
 
 
 def test_eval_command(run, folder: Path, tmp_path: Path):

@@ -38,7 +38,8 @@ def test_an_abstention_is_worded_by_the_renderer_with_the_cli_commands(reason: s
     assert shown.startswith("Q: Who won the 1962 spelling bee?") and words in " ".join(shown.split())
     assert "`guidepost ingest PATH`" in " ".join(shown.split()) and "Sources:" not in shown
     out = answer_json(ans, help_contact="Ms. R", scoped=scoped)
-    assert set(out) == {"question", "answer", "abstained", "sources"} and out["abstained"] is True
+    assert set(out) == {"question", "answer", "abstained", "sources", "writer", "fallback_reason", "grounding"} and out["abstained"] is True
+    assert out["writer"] == "extractive" and out["fallback_reason"] is None
     assert words in out["answer"]
 
 

@@ -10,6 +10,7 @@ import logging
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -106,8 +107,13 @@ class Engine(AnswerEngine):
         return self._writer
 
     # -- public ----------------------------------------------------------------------------------
+    def answer_streaming(self, question: str, filters: Filters | None = None,
+                         history: list[tuple[str, str]] | None = None, *, on_token: Callable[[str], None]) -> Answer:  # fmt: skip
+        return self.answer(question, filters, history, on_token=on_token)
+
     def answer(self, question: str, filters: Filters | None = None,
-               history: list[tuple[str, str]] | None = None, k: int | None = None) -> Answer:
+               history: list[tuple[str, str]] | None = None, k: int | None = None,
+               on_token: Callable[[str], None] | None = None) -> Answer:  # fmt: skip
         t0 = time.perf_counter()
         question = question.strip()
         standalone = self.standalone(question, history) if history else question
@@ -120,11 +126,16 @@ class Engine(AnswerEngine):
         else:
             sources = self.sources(retrieval, retrieval.hits)
             ans = None
+            written = None
             if self.writer is not None:
-                ans = self.writer.write(question, standalone, sources, history or [])
+                written = self.writer.write(question, standalone, sources, history or [], encoder=self.encoder, on_token=on_token)
+                timings.update(written.timings_ms)
+                ans = written.answer
             if ans is None:
                 ans = Answer(question=question, text=self.extractive_text(points, sources), abstained=False,
-                             sources=sources)
+                             sources=sources, fallback_reason=written.fallback_reason if written else None)
+            if written is not None and written.grounding is not None:
+                ans.grounding = written.grounding.summary()
         ans.standalone_question = standalone if standalone != question else None
         timings["total"] = (time.perf_counter() - t0) * 1e3
         ans.timings_ms = timings

@@ -25,6 +25,10 @@ from .text import WORDS, containment, fingerprint, stem, stems
 CANDIDATES = 60  # from each search
 DUPLICATE_CONTAINMENT = 0.6  # share of word pairs: the same passage
 OVERLAP_CONTAINMENT = 0.4  # across documents: an overlapping copy
+# A verified answer (a coach's reply, saved from Slack) ranks first when it is this close to the
+# question in meaning: the same question asked again, or a paraphrase of it.
+VERIFIED_MIN_COSINE = 0.6
+VERIFIED_BONUS = 100.0
 MIN_ALIAS_SIMILARITY = 0.15  # a long form must be this close to the question to replace an acronym
 
 
@@ -180,6 +184,9 @@ class Retriever:
             scores = self.ranker.score(np.array([h.features(gathered.best_keyword) for h in hits]))
             for h, s in zip(hits, scores):
                 h.score = float(s)
+        for h in hits:  # a coach's verified answer that matches comes first
+            if h.chunk.type == "verified_answer" and h.dense >= VERIFIED_MIN_COSINE:
+                h.score += VERIFIED_BONUS
         hits.sort(key=lambda h: h.score, reverse=True)
         ranked = list(hits)
         timings = dict(gathered.timings_ms)

@@ -24,7 +24,7 @@ from bot.slack.files import SlackFiles
 from ingest.domain import AnswerEngine, Scope
 from ingest.library import Library
 from ingest.settings import Settings
-from ingest.stores import ChannelScopes, DeliveryStore, DigestStore, FeedbackStore, GapStore, SharedSeen
+from ingest.stores import ChannelScopes, DeliveryStore, DigestStore, FeedbackStore, GapStore, SharedSeen, SuggestedPrompts
 
 log = logging.getLogger("guidepost.slack")
 
@@ -45,6 +45,7 @@ class BotContext:
     scopes: ChannelScopes  # data_dir/channel_scopes.json: what each channel searches
     coaches: Coaches  # who may add, re-tag, remove, scope
     files: SlackFiles  # Slack files, fetched for the library
+    prompts: SuggestedPrompts  # data_dir/suggested_prompts.json: what coaches suggest in the assistant panel
     pool: ThreadPoolExecutor  # answers, off Bolt's threads
     ingest_pool: ThreadPoolExecutor  # one file at a time, apart from answers
     retry_handlers: list[RetryHandler] = field(default_factory=retry_handlers)  # response_url posts too
@@ -76,6 +77,7 @@ class BotContext:
             scopes=ChannelScopes(settings.data_dir),
             coaches=Coaches(settings, client),
             files=SlackFiles(settings, client),
+            prompts=SuggestedPrompts(settings.data_dir),
             pool=ThreadPoolExecutor(max_workers=answer_workers, thread_name_prefix="guidepost-answer"),
             ingest_pool=ThreadPoolExecutor(max_workers=1, thread_name_prefix="guidepost-ingest"),
         )

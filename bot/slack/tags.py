@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.domain import DOC_TYPES, Scope, Tags, normalize_subject, normalize_type, parse_grade
+from ingest.domain import TAGGABLE_TYPES, Scope, Tags, normalize_subject, normalize_type, parse_grade
 from ingest.errors import InvalidTags
 
 _KEY = re.compile(r"(?i)\b(types?|grades?|subjects?)\b(\s*[:=]\s*|\s+(?=\S))")
@@ -107,7 +107,7 @@ def parse_scope(text: str) -> Scope:
     if scope.is_empty():
         raise InvalidTags(
             "I couldn't read a scope there: write for instance `type=choice_board,lesson_template subject=math` "
-            f"(types: {', '.join(DOC_TYPES)})"
+            f"(types: {', '.join(TAGGABLE_TYPES)})"
         )
     return scope
 

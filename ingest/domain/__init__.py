@@ -4,10 +4,11 @@ Plain data; nothing here touches a file, a model or Slack."""
 
 from .answers import Abstention, Answer, AnswerEngine, Source
 from .documents import Chunk, Document, Section, doc_id_for
-from .tags import DOC_TYPES, Filters, Scope, Tags, normalize_subject, normalize_type, parse_grade
+from .tags import DOC_TYPES, TAGGABLE_TYPES, Filters, Scope, Tags, normalize_subject, normalize_type, parse_grade
 
 __all__ = [
     "DOC_TYPES",
+    "TAGGABLE_TYPES",
     "Abstention",
     "Answer",
     "AnswerEngine",

@@ -4,6 +4,7 @@ reason: renderers (terminal, Slack Block Kit, Markdown digest) turn both into wo
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -80,6 +81,8 @@ class Answer:
     support: float = 0.0  # how well the best passage supports the question (abstention score)
     timings_ms: dict[str, float] = field(default_factory=dict)
     abstention: Abstention | None = None  # why it abstained, when the engine says
+    fallback_reason: str | None = None  # why a configured chat model's answer was not used
+    grounding: dict[str, Any] | None = None  # what the grounding check did to a written answer
 
     def __post_init__(self) -> None:
         if self.abstention is not None:
@@ -141,6 +144,18 @@ class AnswerEngine:
         """Answer `question`. `history` is the conversation so far as (role, text) pairs,
         role "user" or "assistant", oldest first; a follow-up is rewritten with it."""
         raise NotImplementedError
+
+    def answer_streaming(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: list[tuple[str, str]] | None = None,
+        *,
+        on_token: Callable[[str], None],
+    ) -> Answer:
+        """As `answer`, telling `on_token` the written answer's text as it comes (when a chat
+        model writes it). The returned answer is final: it may differ from what was streamed."""
+        return self.answer(question, filters, history)
 
     def warm(self) -> None:
         """Load what the first question would otherwise wait for (the bot calls it at start)."""

@@ -11,7 +11,8 @@ from typing import Any
 
 from ..errors import InvalidTags
 
-DOC_TYPES = ("report", "lesson_template", "choice_board", "guide", "other")
+DOC_TYPES = ("report", "lesson_template", "choice_board", "guide", "other", "verified_answer")
+TAGGABLE_TYPES = DOC_TYPES[:-1]  # what coaches pick when adding a file; verified answers come from "Ask a coach"
 
 _TYPE_ALIASES = {
     "lesson": "lesson_template",

@@ -18,6 +18,7 @@ from .digests import Digest, DigestEntry, DigestStore
 from .feedback import FeedbackStore, StoredAnswer
 from .gaps import GapStore
 from .knowledge_base import KnowledgeBase, Version
+from .prompts import SuggestedPrompts
 from .scopes import ChannelScopes
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SourceInfo",
     "StoredAnswer",
     "StoredChunk",
+    "SuggestedPrompts",
     "Version",
     "keyword_terms",
 ]

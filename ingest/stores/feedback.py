@@ -56,6 +56,23 @@ MIGRATIONS = (
     """,
     # 2: why an answer abstained (empty_index | no_support); the engine no longer words it
     "ALTER TABLE answers ADD COLUMN abstention TEXT;",
+    # 3: questions escalated to coaches ("Ask a coach"), the coach's reply, and whether it was saved
+    """
+    CREATE TABLE IF NOT EXISTS escalations (
+        id TEXT PRIMARY KEY,
+        answer_id TEXT NOT NULL,          -- the answer (or abstention) the teacher escalated
+        asked_by TEXT,
+        created_at TEXT NOT NULL,
+        coach_channel TEXT NOT NULL,
+        coach_ts TEXT,                    -- the request's message: coaches reply in its thread
+        reply_user TEXT,
+        reply_text TEXT,
+        replied_at TEXT,
+        verified_by TEXT,
+        verified_doc TEXT                 -- the knowledge base document the reply became
+    );
+    CREATE INDEX IF NOT EXISTS escalations_by_thread ON escalations (coach_channel, coach_ts);
+    """,
 )
 
 
@@ -160,6 +177,50 @@ class FeedbackStore:
         """Did the bot answer in this thread (so replies there are follow-ups)?"""
         row = self.db.query_one("SELECT 1 FROM answers WHERE channel = ? AND thread_ts = ? LIMIT 1", (channel, thread_ts))
         return row is not None
+
+    def popular_questions(self, limit: int = 4, min_asks: int = 2) -> list[str]:
+        """Questions asked at least `min_asks` times and answered well (answered, not
+        abstained, with no net 👎), most asked first: the assistant panel suggests them."""
+        if not self.db.exists():
+            return []
+        rows = self.db.query(
+            "SELECT MIN(a.question) AS question, COUNT(DISTINCT a.id) AS asks,"
+            " COALESCE(SUM(v.vote), 0) AS net FROM answers a LEFT JOIN votes v ON v.answer_id = a.id"
+            " WHERE a.abstained = 0 GROUP BY LOWER(TRIM(a.question))"
+            " HAVING asks >= ? AND net >= 0 ORDER BY net > 0 DESC, asks DESC, net DESC LIMIT ?",
+            (min_asks, limit),
+        )
+        return [r["question"] for r in rows]
+
+    # --- escalations to coaches ---------------------------------------------------------------
+
+    def add_escalation(self, answer_id: str, *, asked_by: str | None, coach_channel: str) -> str:
+        esc_id = secrets.token_hex(8)
+        with self.db.transaction() as db:
+            db.execute("INSERT INTO escalations (id, answer_id, asked_by, created_at, coach_channel) VALUES (?, ?, ?, ?, ?)",
+                       (esc_id, answer_id, asked_by, utc_now(), coach_channel))  # fmt: skip
+        return esc_id
+
+    def set_escalation_ts(self, esc_id: str, coach_ts: str) -> None:
+        with self.db.transaction() as db:
+            db.execute("UPDATE escalations SET coach_ts = ? WHERE id = ?", (coach_ts, esc_id))
+
+    def escalation(self, esc_id: str) -> dict[str, Any] | None:
+        row = self.db.query_one("SELECT * FROM escalations WHERE id = ?", (esc_id,))
+        return dict(row) if row else None
+
+    def escalation_in_thread(self, coach_channel: str, coach_ts: str) -> dict[str, Any] | None:
+        row = self.db.query_one("SELECT * FROM escalations WHERE coach_channel = ? AND coach_ts = ?", (coach_channel, coach_ts))
+        return dict(row) if row else None
+
+    def record_escalation_reply(self, esc_id: str, *, user: str, text: str) -> None:
+        with self.db.transaction() as db:
+            db.execute("UPDATE escalations SET reply_user = ?, reply_text = ?, replied_at = ? WHERE id = ?",
+                       (user, text, utc_now(), esc_id))  # fmt: skip
+
+    def record_verified(self, esc_id: str, *, user: str, doc_id: str) -> None:
+        with self.db.transaction() as db:
+            db.execute("UPDATE escalations SET verified_by = ?, verified_doc = ? WHERE id = ?", (user, doc_id, esc_id))
 
     # --- votes -----------------------------------------------------------------------------
 

@@ -143,7 +143,7 @@ def test_validate_citations_removes_unknown_markers():
 
 
 def test_llm_answer_with_valid_citations_is_used(engine: Engine):
-    fake = FakeListChatModel(responses=["- Grade the evidence against each competency, not the number of squares [1] [5]."])
+    fake = FakeListChatModel(responses=["- The unit of grading is the competency, not the number of squares [1] [5]."])
     llm_engine = Engine(engine.settings, engine.kb, engine.encoder, writer=LLMWriter(fake))
     ans = llm_engine.answer("How should I grade choice board work?")
     assert ans.mode == "llm"
@@ -163,11 +163,11 @@ def test_llm_answer_without_valid_citation_falls_back_to_extractive(engine: Engi
 
 
 def test_llm_rewrites_follow_up_with_condense_prompt(engine: Engine):
-    fake = FakeListChatModel(responses=["How long does the K-2 read-aloud lesson take?", "It takes 60 minutes [1]."])
+    fake = FakeListChatModel(responses=["How long does the K-2 read-aloud lesson take?", "Explain each center with a 30-second demonstration [1]."])
     llm_engine = Engine(engine.settings, engine.kb, engine.encoder, writer=LLMWriter(fake))
     ans = llm_engine.answer("how long is it?", history=[("user", "What does a K-2 read-aloud lesson look like?")])
     assert ans.standalone_question == "How long does the K-2 read-aloud lesson take?"
-    assert ans.text == "It takes 60 minutes [1]."
+    assert ans.text == "Explain each center with a 30-second demonstration [1]."
 
 
 def test_llm_failure_falls_back(engine: Engine):

@@ -3,8 +3,10 @@ words in the question."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections.abc import Callable
 
 from ingest.domain import Answer, AnswerEngine, Filters, Source
 from ingest.errors import IndexUnavailable
@@ -55,11 +57,41 @@ class FakeEngine(AnswerEngine):
     error, "unknowable" abstains, "evil" quotes a document full of Slack markup, "slow"
     takes `slow_seconds`. Every answer costs `cost` seconds."""
 
-    def __init__(self, *, cost: float = 0.0, slow_seconds: float = 1.0) -> None:
+    def __init__(self, *, cost: float = 0.0, slow_seconds: float = 1.0, token_delay: float = 0.0) -> None:
         self.cost = cost
+        self.token_delay = token_delay
         self.slow_seconds = slow_seconds
         self.calls: list[tuple[str, Filters | None, list[tuple[str, str]] | None]] = []
         self._lock = threading.Lock()
+
+    def answer_streaming(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: list[tuple[str, str]] | None = None,
+        *,
+        on_token: Callable[[str], None],
+    ) -> Answer:
+        """"written" in the question: the answer comes as a chat model's, streamed word by word
+        (`token_delay` apart); "trimmed" also drops its last sentence afterwards (as the
+        grounding check would); "too slow" streams nothing and falls back to the quoted answer."""
+        ans = self.answer(question, filters, history)
+        q = question.lower()
+        if "written" not in q or ans.abstained:
+            return ans
+        if "too slow" in q:
+            ans.fallback_reason = "timeout"
+            return ans
+        for i, word in enumerate(re.findall(r"\S+\s*", ans.text)):
+            if i and self.token_delay:
+                time.sleep(self.token_delay)
+            on_token(word)
+        ans.mode = "llm"
+        ans.grounding = {"outcome": "passed"}
+        if "trimmed" in q:
+            ans.text = ans.text.split(". ")[0] + "."
+            ans.grounding = {"outcome": "trimmed"}
+        return ans
 
     def answer(
         self,
@@ -81,6 +113,9 @@ class FakeEngine(AnswerEngine):
         standalone = None
         if history:
             standalone = f"{question} (about: {history[0][1]})"
+        if "uncovered" in q:  # an abstention with the closest material found
+            return Answer(question=question, text="", abstained=True, sources=[GUIDE, BOARD], abstention="no_support",
+                          standalone_question=standalone)  # fmt: skip
         if "unknowable" in q:
             return Answer(question=question, text="", abstained=True, sources=[], standalone_question=standalone)
         if "evil" in q:

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-_JSON_PARAMS = ("blocks", "attachments", "metadata", "view", "user_ids", "files")
+_JSON_PARAMS = ("blocks", "attachments", "metadata", "view", "user_ids", "files", "prompts", "chunks")
 
 
 @dataclass
@@ -398,6 +398,17 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return self._complete_upload(p)
+        if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
+            return self._stream(method, p)
+        if method.startswith("assistant.threads."):
+            if not p.get("channel_id") or not p.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if method == "assistant.threads.setSuggestedPrompts" and not isinstance(p.get("prompts"), list):
+                return {"ok": False, "error": "invalid_arguments"}
+            if method not in ("assistant.threads.setStatus", "assistant.threads.setTitle",
+                              "assistant.threads.setSuggestedPrompts"):  # fmt: skip
+                return {"ok": False, "error": "unknown_method"}
+            return {"ok": True}
         if method == "users.info":
             uid = p.get("user", "U0")
             return {
@@ -414,6 +425,30 @@ class FakeSlack:
                 return {"ok": False, "error": "file_not_found"}
             return {"ok": True, "file": entry[0]}
         return {"ok": True}
+
+    def _stream(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        """Streamed replies: started in a thread, appended to, stopped with blocks under the text."""
+        channel = p.get("channel")
+        chunks = p.get("chunks") if isinstance(p.get("chunks"), list) else []
+        text = "".join(c.get("text", "") for c in chunks if c.get("type") == "markdown_text") + (p.get("markdown_text") or "")
+        if method == "chat.startStream":
+            if not channel or not p.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            ts = self.next_ts()
+            msg = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "text": text, "blocks": [],
+                   "ts": ts, "thread_ts": p["thread_ts"], "streaming": True}  # fmt: skip
+            with self._cond:
+                self._messages[channel][ts] = msg
+            return {"ok": True, "channel": channel, "ts": ts}
+        with self._cond:
+            msg = self._messages.get(channel or "", {}).get(p.get("ts") or "")
+            if msg is None or not msg.get("streaming"):
+                return {"ok": False, "error": "message_not_in_streaming_state"}
+            msg["text"] += text
+            if method == "chat.stopStream":
+                msg["streaming"] = False
+                msg["blocks"] = p.get("blocks") or []
+        return {"ok": True, "channel": channel, "ts": p.get("ts")}
 
     def _receive_upload(self, file_id: str, data: bytes) -> dict[str, Any]:
         with self._cond:

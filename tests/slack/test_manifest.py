@@ -27,10 +27,12 @@ def test_manifest_matches_the_code() -> None:
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "im:history", "im:read", "im:write", "channels:history",
             "groups:history", "mpim:history", "commands", "files:read", "files:write", "users:read",
-            "usergroups:read"} <= scopes  # fmt: skip
+            "usergroups:read", "assistant:write"} <= scopes  # fmt: skip
+    assert features["assistant_view"]["assistant_description"]
     settings = m["settings"]
     assert set(settings["event_subscriptions"]["bot_events"]) == {
-        "app_mention", "message.im", "message.channels", "message.groups", "app_home_opened", "file_shared"
+        "app_mention", "message.im", "message.channels", "message.groups", "app_home_opened", "file_shared",
+        "assistant_thread_started", "assistant_thread_context_changed",
     }  # fmt: skip
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True

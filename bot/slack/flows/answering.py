@@ -23,6 +23,7 @@ from bot.slack.context import BotContext
 from bot.slack.conversation import clean_text, thread_history
 from bot.slack.messaging import ephemeral, post_in_conversation, post_response
 from bot.slack.payloads import BotIdentity, MessageEvent, MessageShortcut, SlashCommand
+from bot.slack.streaming import AnswerStream
 from bot.slack.views.answers import (
     PLACEHOLDER_TEXT,
     answer_blocks,
@@ -32,6 +33,7 @@ from bot.slack.views.answers import (
     placeholder_blocks,
     planning_button,
 )
+from bot.slack.views.escalation import ask_coach_button
 from bot.slack.views.help import help_blocks
 from bot.slack.views.kit import escape_mrkdwn, notice_blocks
 from ingest.domain import Answer, Scope
@@ -51,8 +53,11 @@ class MessageAsk:
     message_ts: str  # the asking message: the key that makes us answer it once
     reply_thread_ts: str | None  # where the answer goes; None = top level (a DM)
     history_thread_ts: str | None  # a thread to read as context; None = no history
-    surface: Literal["mention", "dm", "followup"]
+    surface: Literal["mention", "dm", "followup", "assistant"]
     retry: int = 0
+    scope_channel: str | None = None  # whose scope applies, when not `channel` (the panel's viewed channel)
+    placeholder: bool = True  # False where Slack shows a status instead (the assistant panel)
+    team: str | None = None  # the asker's team (Slack wants it to stream a reply)
 
     @classmethod
     def of(cls, message: MessageEvent, bot: BotIdentity, surface: Literal["mention", "dm", "followup"],
@@ -89,13 +94,17 @@ class Rendered:
     blocks: list[dict[str, Any]]
     answer: Answer | None = None
     answer_id: str | None = None
+    citation_blocks: list[dict[str, Any]] | None = None  # what goes under a streamed written answer
 
 
-def answer_extras(answer: Answer, answer_id: str | None) -> list[dict[str, Any]]:
+def answer_extras(answer: Answer, answer_id: str | None, *, coaches: bool = False) -> list[dict[str, Any]]:
     """Buttons every answer carries besides feedback: "Save to planning notes" (not on an
-    abstention: there is nothing to cite)."""
-    if not answer_id or answer.abstained:
+    abstention: there is nothing to cite); "Ask a coach" on an abstention, when there is a
+    coaches' channel (`coaches`)."""
+    if not answer_id:
         return []
+    if answer.abstained:
+        return [ask_coach_button(answer_id)] if coaches else []
     return [planning_button(answer_id)]
 
 
@@ -104,9 +113,14 @@ def render_answer(ctx: BotContext, answer: Answer, answer_id: str | None, scope:
     surface's own options of `answer_blocks`)."""
     label = scope.label() if scope else None
     blocks = answer_blocks(answer, answer_id=answer_id, help_contact=ctx.help_contact,
-                           extra_actions=answer_extras(answer, answer_id), scope=label, **shown)  # fmt: skip
+                           extra_actions=answer_extras(answer, answer_id, coaches=bool(ctx.settings.coach_channel)),
+                           scope=label, **shown)  # fmt: skip
     text = answer_text_fallback(answer, help_contact=ctx.help_contact, scoped=scope is not None)
-    return Rendered(text, blocks, answer, answer_id)
+    citations = None
+    if answer.mode == "llm" and not answer.abstained:
+        citations = answer_blocks(answer, answer_id=answer_id, help_contact=ctx.help_contact, with_text=False,
+                                  extra_actions=answer_extras(answer, answer_id), scope=label, **shown)  # fmt: skip
+    return Rendered(text, blocks, answer, answer_id, citations)
 
 
 # --- computing an answer ---------------------------------------------------------------------
@@ -120,6 +134,7 @@ def _answer(
     history: list[tuple[str, str]] | None,
     record: Callable[[Answer], str | None],
     standard: str | None = None,
+    on_token: Callable[[str], None] | None = None,
     **shown: Any,
 ) -> Rendered:
     """Ask the engine within the channel's scope (and `standard`, when the asker named one),
@@ -128,7 +143,11 @@ def _answer(
     if standard:
         scope = dataclasses.replace(scope or Scope(), standards=(standard,))
     try:
-        answer = ctx.engine.answer(question, filters=scope.filters() if scope else None, history=history or None)
+        filters = scope.filters() if scope else None
+        if on_token is None:
+            answer = ctx.engine.answer(question, filters=filters, history=history or None)
+        else:
+            answer = ctx.engine.answer_streaming(question, filters=filters, history=history or None, on_token=on_token)
         answer = ctx.library.with_standards(answer)  # the codes shown on citations
     except GuidepostError as e:
         log.warning("engine could not answer %r: %s", question[:200], e)
@@ -177,13 +196,14 @@ def answer_in_conversation(ctx: BotContext, ask: MessageAsk, bot: BotIdentity) -
     if ask.reply_thread_ts:  # replies there are follow-ups, even before the answer is stored
         ctx.threads.add((ask.channel, ask.reply_thread_ts))
     placeholder_ts: str | None = None
-    try:
-        resp = ctx.client.chat_postMessage(channel=ask.channel, thread_ts=ask.reply_thread_ts, text=PLACEHOLDER_TEXT,
-                                           blocks=placeholder_blocks(ask.question), unfurl_links=False,
-                                           unfurl_media=False)  # fmt: skip
-        placeholder_ts = resp.get("ts")
-    except Exception:
-        log.exception("could not post the placeholder in %s; the answer will be posted when ready", ask.channel)
+    if ask.placeholder:
+        try:
+            resp = ctx.client.chat_postMessage(channel=ask.channel, thread_ts=ask.reply_thread_ts, text=PLACEHOLDER_TEXT,
+                                               blocks=placeholder_blocks(ask.question), unfurl_links=False,
+                                               unfurl_media=False)  # fmt: skip
+            placeholder_ts = resp.get("ts")
+        except Exception:
+            log.exception("could not post the placeholder in %s; the answer will be posted when ready", ask.channel)
     ctx.submit(_finish_in_conversation, ctx, ask, bot, placeholder_ts)
 
 
@@ -201,8 +221,15 @@ def _finish_in_conversation(ctx: BotContext, ask: MessageAsk, bot: BotIdentity, 
                                           question_ts=ask.message_ts, thread_ts=ask.reply_thread_ts or ask.message_ts,
                                           message_ts=placeholder_ts)  # fmt: skip
 
-    out = _answer(ctx, ask.question, channel=ask.channel, history=history, record=record)
-    ts = post_in_conversation(ctx, ask.channel, ask.reply_thread_ts, text=out.text, blocks=out.blocks, replace_ts=placeholder_ts)
+    stream = AnswerStream(ctx, ask.channel, ask.reply_thread_ts, placeholder_ts=placeholder_ts, user=ask.user, team=ask.team)
+    out = _answer(ctx, ask.question, channel=ask.scope_channel or ask.channel, history=history, record=record, on_token=stream)
+    ts = None
+    if stream.started:
+        written = out.answer.text if out.answer is not None and out.answer.mode == "llm" else None
+        ts = stream.finish(out.text, out.blocks, out.citation_blocks, written)
+    if ts is None:
+        ts = post_in_conversation(ctx, ask.channel, ask.reply_thread_ts, text=out.text, blocks=out.blocks,
+                                  replace_ts=stream.ts or placeholder_ts)  # fmt: skip
     if out.answer_id and ts and ts != placeholder_ts:
         try:
             ctx.feedback.set_message_ts(out.answer_id, ts)

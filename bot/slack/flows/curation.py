@@ -36,7 +36,7 @@ from bot.slack.tags import file_refs, has_tags, parse_tags
 from bot.slack.views.answers import error_blocks, error_text
 from bot.slack.views.kit import context, escape_mrkdwn, notice_blocks, truncate
 from bot.slack.views.library import SOURCES_PAGE_SIZE, added_blocks, added_text, refusal, sources_blocks, tags_modal
-from ingest.domain import DOC_TYPES, Tags, normalize_subject, normalize_type, parse_grade
+from ingest.domain import TAGGABLE_TYPES, Tags, normalize_subject, normalize_type, parse_grade
 from ingest.domain.tags import parse_review_by
 from ingest.errors import GuidepostError, InvalidTags, SourceNotFound
 from ingest.library import PERSONAL_DATA_OVERRIDE, UNEXPECTED_ADD, Added, Upload
@@ -364,7 +364,7 @@ def open_tags_modal(ctx: BotContext, action: BlockAction) -> None:
         return
     meta = json.dumps({"doc": doc.id, "response_url": action.response_url, "channel": action.channel})
     view = tags_modal(title=doc.title, doc_type=doc.type, grade=doc.grade or None, subject=doc.subject or None,
-                      metadata=meta, types=DOC_TYPES, review_by=doc.review_by)  # fmt: skip
+                      metadata=meta, types=TAGGABLE_TYPES, review_by=doc.review_by)  # fmt: skip
     try:
         ctx.client.views_open(trigger_id=action.trigger_id, view=view)
     except SlackApiError as e:  # most often expired_trigger_id: Slack allows 3 seconds

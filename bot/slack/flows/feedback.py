@@ -10,7 +10,8 @@ from bot.slack.context import BotContext
 from bot.slack.flows.answering import render_answer
 from bot.slack.messaging import post_response, reply_privately
 from bot.slack.payloads import BlockAction
-from bot.slack.views.kit import escape_mrkdwn
+from bot.slack.views.escalation import ask_coach_button
+from bot.slack.views.kit import escape_mrkdwn, section
 
 log = logging.getLogger("guidepost.slack")
 
@@ -40,7 +41,10 @@ def record_vote(ctx: BotContext, action: BlockAction, vote: Literal["up", "down"
             + escape_mrkdwn(ctx.help_contact)
             + "."
         )
-    reply_privately(ctx, action.recipient, text)
+    blocks = None
+    if vote == "down" and ctx.settings.coach_channel and action.value:
+        blocks = [section(text), {"type": "actions", "elements": [ask_coach_button(action.value)]}]
+    reply_privately(ctx, action.recipient, text, blocks)
 
 
 def share_answer(ctx: BotContext, action: BlockAction) -> None:

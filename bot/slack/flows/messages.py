@@ -16,6 +16,7 @@ from bot.slack.context import BotContext
 from bot.slack.conversation import addressed_to_someone_else, is_bot_thread, is_chatter, mentions
 from bot.slack.flows.answering import MessageAsk, answer_in_conversation
 from bot.slack.flows.curation import files_in_dm
+from bot.slack.flows.escalation import coach_replied
 from bot.slack.payloads import BotIdentity, MessageEvent
 
 # message subtypes that are a person writing (file_share: a message with a file attached)
@@ -34,6 +35,8 @@ def message_posted(ctx: BotContext, message: MessageEvent, bot: BotIdentity, ret
     if message.subtype not in _PERSON_SUBTYPES or message.bot_id:
         return
     if not message.user or message.user == bot.user_id:
+        return
+    if coach_replied(ctx, message):  # a coach answering a teacher's escalated question
         return
     ask = MessageAsk.of(message, bot, "dm" if message.is_dm else "followup", retry)
     if message.is_dm:

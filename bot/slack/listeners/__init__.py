@@ -13,7 +13,7 @@ import re
 
 from slack_bolt import Ack, App
 
-from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.listeners import actions, assistant, commands, events, shortcuts, views
 
 __all__ = ["register_listeners"]
 
@@ -21,6 +21,7 @@ _ANY = re.compile(r".*")
 
 
 def register_listeners(app: App) -> None:
+    assistant.register(app)  # a middleware: DM threads reach it before the `message` listener
     events.register(app)
     commands.register(app)
     actions.register(app)

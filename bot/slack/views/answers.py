@@ -36,6 +36,12 @@ MAX_ANSWER_SECTIONS = 8  # the answer text is split over at most this many secti
 MAX_QUOTE_CHARS = 500
 MAX_FALLBACK_CHARS = 3000  # notifications show far less; keep `text` short
 
+# Said in one line when the chat model's answer was not used (the answer quotes the documents).
+FALLBACK_NOTES = {
+    "timeout": "_The writing model was too slow, so this answer quotes the documents directly._",
+    "error": "_The writing model is unavailable, so this answer quotes the documents directly._",
+    "grounding": "_The written answer did not match its sources closely enough, so this one quotes them directly._",
+}
 PLACEHOLDER_TEXT = "Searching the knowledge base…"
 ERROR_TEXT = "Sorry, something went wrong on my side while answering."
 SLACK_HOW_TO_ADD = "coaches can add documents with `/guidepost add`"  # named when there is no answer
@@ -136,9 +142,10 @@ def answer_blocks(
     shared_by: str | None = None,
     extra_actions: Sequence[dict[str, Any]] = (),
     scope: str | None = None,
+    with_text: bool = True,
 ) -> list[dict[str, Any]]:
     """The blocks of an answer: its text with [n] markers, the numbered sources, then the
-    feedback buttons. An abstention renders as `abstention_blocks`. `scope` labels the part of
+    feedback buttons (`with_text=False`: all but the text, to go under a streamed one). An abstention renders as `abstention_blocks`. `scope` labels the part of
     the knowledge base that was searched, in a scoped channel.
 
     `answer_id` is the stored answer the buttons refer to (no buttons without it);
@@ -163,7 +170,10 @@ def answer_blocks(
     if len(pieces) > MAX_ANSWER_SECTIONS:
         pieces = pieces[:MAX_ANSWER_SECTIONS]
         pieces[-1] = truncate(pieces[-1] + " …", MAX_SECTION_TEXT)
-    blocks.extend(section(p) for p in pieces)
+    if with_text:
+        blocks.extend(section(p) for p in pieces)
+    if answer.fallback_reason in FALLBACK_NOTES:
+        blocks.append(context(FALLBACK_NOTES[answer.fallback_reason]))
 
     tail: list[dict[str, Any]] = []
     if scope:

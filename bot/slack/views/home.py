@@ -20,7 +20,7 @@ from bot.slack.views.kit import (
     truncate,
     type_label,
 )
-from ingest.domain import DOC_TYPES
+from ingest.domain import TAGGABLE_TYPES
 from ingest.stores import IndexStats, SourceInfo
 
 LATEST = 5  # latest additions shown
@@ -70,7 +70,7 @@ def home_view(
         blocks.append(section(f":warning: *Due for review* — {len(overdue)} document{'s' if len(overdue) != 1 else ''} "
                               "past the review date a coach set:\n" + "\n".join(lines) + more))  # fmt: skip
     if is_coach:
-        types = ", ".join(f"`{t}`" for t in DOC_TYPES)
+        types = ", ".join(f"`{t}`" for t in TAGGABLE_TYPES)
         blocks += [
             {"type": "divider"},
             section(

@@ -86,7 +86,7 @@ def test_a_data_dir_from_before_versions_upgrades_without_losing_a_row(old_data_
     kb.close()
 
     # answers and votes: both answers read back as they were written, votes export
-    assert answers.db.version == len(feedback.MIGRATIONS) == 2
+    assert answers.db.version == len(feedback.MIGRATIONS) >= 2
     (first,) = [a for a in answers.answers_by_message("C0001", ["1700000002.000100"]).values()]
     assert first.answer.text == "Exit tickets take five minutes [1]." and first.answer.sources[0].title == "Exit Ticket Routine"
     assert first.answer.abstention is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.ids import (
+    ACTION_ASK_COACH,
     ACTION_DIGEST_EXPORT,
     ACTION_EDIT_TAGS,
     ACTION_FEEDBACK_DOWN,
@@ -16,8 +17,10 @@ from bot.slack.ids import (
     ACTION_SAVE_PLANNING,
     ACTION_SHARE,
     ACTION_SOURCES_PAGE,
+    ACTION_VERIFY,
 )
 from bot.slack.listeners.actions.edit_tags import edit_tags_pressed
+from bot.slack.listeners.actions.escalation import ask_coach_pressed, verify_pressed
 from bot.slack.listeners.actions.export_digest import export_pressed
 from bot.slack.listeners.actions.gaps import add_resource_pressed, handled_pressed
 from bot.slack.listeners.actions.personal_data import cancel_pressed, index_anyway_pressed
@@ -39,3 +42,5 @@ def register(app: App) -> None:
     app.action(ACTION_INDEX_CANCEL)(cancel_pressed)
     app.action(ACTION_GAP_HANDLED)(handled_pressed)
     app.action(ACTION_GAP_ADD)(add_resource_pressed)
+    app.action(ACTION_ASK_COACH)(ask_coach_pressed)
+    app.action(ACTION_VERIFY)(verify_pressed)

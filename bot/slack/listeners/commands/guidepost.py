@@ -24,6 +24,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.slack.context import BotContext
 from bot.slack.flows.answering import ask_command, show_help
+from bot.slack.flows.assistant import prompts_command
 from bot.slack.flows.curation import add_command, refresh_command, remove_command, sources_command
 from bot.slack.flows.gaps import gaps_command
 from bot.slack.flows.planning import digest_command
@@ -41,6 +42,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "gaps": gaps_command,
     "scope": scope_command,
     "digest": digest_command,
+    "prompts": prompts_command,
 }
 
 

@@ -15,14 +15,12 @@ from typing import Any
 import click
 
 from ingest.errors import GuidepostError
-from ingest.settings import Settings
+from ingest.settings import Settings, load_settings
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as exc:  # pydantic ValidationError: a bad environment variable
-        raise click.ClickException(f"invalid configuration: {exc}") from exc
+    """The settings; a bad environment variable exits 2 with its name (via `_Group`)."""
+    return load_settings()
 
 
 def _emit_json(data: Any) -> None:
@@ -77,35 +75,58 @@ def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, sub
 
     tags = Tags.parse(doc_type, grade, subject)
     library = Library(_settings())
-    bar = None
-    if not as_json and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, leave=False)
-    report = library.add_paths(
-        paths,
-        tags,
-        progress=bar.update if bar else None,
-        on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
-    )
+    bar = _IngestProgress() if not as_json and sys.stderr.isatty() else None
+    report = library.add_paths(paths, tags, progress=bar.update if bar else None, on_total=bar.start if bar else None)
     if bar:
         bar.close()
     if as_json:
         _emit_json(report.to_dict())
     else:
         for item in report.indexed:
-            click.echo(f"indexed    {item.path}  ({item.chunks} chunks)")
+            click.echo(f"indexed    {item.path}  ({_n(item.chunks, 'chunk')})")
         for gone in report.removed:
             click.echo(f"removed    {gone.path}")
+        for skip in report.skipped:
+            click.echo(click.style("skipped    ", fg="yellow") + f"{skip.path}: {skip.error}", err=True)
         for failure in report.failed:
             click.echo(click.style("failed     ", fg="red") + f"{failure.path}: {failure.error}", err=True)
         click.echo(
-            f"{len(report.indexed)} indexed ({report.chunks} chunks), {len(report.unchanged)} unchanged, "
+            f"{len(report.indexed)} indexed ({_n(report.chunks, 'chunk')}), {len(report.unchanged)} unchanged, "
             f"{len(report.failed)} failed"
+            + (f", {len(report.skipped)} skipped" if report.skipped else "")
             + (f", {len(report.removed)} removed" if report.removed else "")
             + f" in {report.seconds:.1f} s"
         )
     sys.exit(1 if report.failed else 0)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class _IngestProgress:
+    """Files done out of files found, chunks stored, their rate, and the time left (by files)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=None, unit="file", desc="Indexing", file=sys.stderr, leave=False, mininterval=0)
+        self.chunks = 0
+        self.started = self.bar.start_t
+
+    def start(self, files: int) -> None:
+        self.bar.reset(total=files)
+        self.bar.refresh()
+
+    def update(self, files: int, chunks: int) -> None:
+        self.chunks += chunks
+        elapsed = max(self.bar.format_dict["elapsed"], 1e-6)
+        self.bar.set_postfix_str(f"{_n(self.chunks, 'chunk')}, {self.chunks / elapsed:.1f} chunks/s", refresh=False)
+        self.bar.update(files)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -129,8 +150,14 @@ def sources_list(as_json: bool) -> None:
         return
     for s in items:
         tags = ", ".join(x for x in (s.type, f"grade {s.grade}" if s.grade else "", s.subject) if x)
-        click.echo(f"{s.id}  {s.title}  [{tags}]  {s.chunks} chunks  {s.path or s.url or s.source_key}")
-    click.echo(f"{len(items)} documents")
+        click.echo(f"{s.id}  {_one_line(s.title)}  [{tags}]  {_n(s.chunks, 'chunk')}  {_one_line(s.path or s.url or s.source_key)}")
+    click.echo(_n(len(items), "document"))
+
+
+def _one_line(text: str) -> str:
+    """A name as one printable line: a newline or other control character in a file name shows
+    escaped (one document, one line)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @sources.command("remove")
@@ -141,6 +168,45 @@ def sources_remove(id_or_path: str) -> None:
 
     info = Library(_settings()).remove(id_or_path)
     click.echo(f"removed {info.id}  {info.title}")
+
+
+@sources.command("check")
+@click.option("--dry-run", is_flag=True, help="Only compare; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def sources_check(dry_run: bool, as_json: bool) -> None:
+    """Compare the catalog, keyword index, vectors, sentence vectors and acronyms, and repair
+    what differs. Documents that lost vectors are indexed again from their files. Exit 1 when
+    something could not be repaired."""
+    from ingest.library import Library
+
+    library = Library(_settings())
+    result = library.kb.consistency(repair=not dry_run)
+    again = [library.kb.find(d) for d in result.stale]
+    files = [Path(s.path) for s in again if s.path and Path(s.path).is_file()]
+    left = [s for s in again if not (s.path and Path(s.path).is_file())]
+    report = library.add_paths(files) if files and not dry_run else None
+    unfixed = bool(report and report.failed) or bool(left) or (dry_run and not result.ok)
+    if as_json:
+        _emit_json({"before": result.before, "after": result.after, "problems": result.problems,
+                    "reindexed": [i.path for i in report.indexed] if report else [],
+                    "not_reindexed": [s.path or s.source_key for s in left], "ok": not unfixed})  # fmt: skip
+    else:
+        b = result.before
+        click.echo(f"{b['documents']} documents, {b['chunks']} chunks; keyword index {b['keyword']} rows; "
+                   f"vectors {b['vectors']}; sentence vectors for {b['chunks_with_sentences']} chunks; "
+                   f"{b['aliases']} acronyms")  # fmt: skip
+        if result.ok:
+            click.echo("consistent")
+        for kind, n in result.problems.items():
+            click.echo(f"{'repaired' if not dry_run else 'found'}  {kind.replace('_', ' ')}: {n}")
+        if report:
+            for item in report.indexed:
+                click.echo(f"indexed again  {item.path}")
+            for failure in report.failed:
+                click.echo(f"failed  {failure.path}: {failure.error}", err=True)
+        for s in left:
+            click.echo(f"to index again  {s.path or s.source_key}  ({s.title}: its file is not on this machine)", err=True)
+    sys.exit(1 if unfixed else 0)
 
 
 # --- ask / eval ------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ class Library:
     # --- adding ----------------------------------------------------------------------------
 
     def add_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
-                  progress: Callable[[int], None] | None = None,
+                  progress: Callable[[int, int], None] | None = None,
                   on_total: Callable[[int], None] | None = None) -> IngestReport:  # fmt: skip
         """Index files and folders (see `Ingestor.ingest_paths`)."""
         with self._write:

@@ -7,6 +7,7 @@ runs in a background thread while the encoder works on the current batch.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -79,6 +80,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
+    skipped: list[Failed] = field(default_factory=list)  # files in a folder of a type Guidepost does not read
     seconds: float = 0.0
     embedded: int = 0  # chunks actually sent to the encoder
     embed_seconds: float = 0.0
@@ -94,6 +96,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "failed": [asdict(f) for f in self.failed],
             "removed": [asdict(r) for r in self.removed],
+            "skipped": [asdict(r) for r in self.skipped],
             "seconds": round(self.seconds, 3),
         }
 
@@ -108,10 +111,14 @@ class _Prepared:
     aliases: list[aliases.Alias] = field(default_factory=list)
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failed], list[Path]]:
-    """Expand files and folders (recursively). Returns (files, failures, folders)."""
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failed], list[Path], list[Failed]]:
+    """Expand files and folders (recursively). Returns (files, failures, folders, skipped):
+    a file of a type Guidepost does not read, found inside a folder, is skipped (a folder of
+    documents often holds pictures); named on its own, it fails. A symbolic link that loops or
+    points to nothing fails alone, the rest of its folder is indexed."""
     files: list[Path] = []
     failed: list[Failed] = []
+    skipped: list[Failed] = []
     folders: list[Path] = []
     supported = set(supported_suffixes())
     for p in paths:
@@ -125,17 +132,44 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failed], list[Path
                     if name.startswith(".") or is_sidecar(f):
                         continue
                     if f.suffix.lower() not in supported:
-                        failed.append(Failed(str(f), str(UnsupportedFile(_unsupported(f)))))
+                        skipped.append(Failed(str(f), _unsupported(f)))
                         continue
                     files.append(f)
         elif p.is_file():
             files.append(p)
+        elif p.is_symlink():
+            files.append(p)  # a broken or looping link: reported below
         else:
-            failed.append(Failed(str(p), f"{p}: no such file or folder"))
+            failed.append(Failed(str(p), "no such file or folder"))
     unique: dict[Path, Path] = {}
     for f in files:  # a file named twice (or inside a folder also named) is indexed once
-        unique.setdefault(f.resolve(), f)
-    return list(unique.values()), failed, folders
+        if not _utf8(f):
+            failed.append(Failed(_display(f), f"{_shown(f)}: the file name is not valid UTF-8; rename the file"))
+            continue
+        try:
+            unique.setdefault(f.resolve(strict=True), f)
+        except (RuntimeError, OSError) as exc:  # Python raises RuntimeError for a symlink loop
+            loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+            failed.append(Failed(str(f), f"{_shown(f)}: a symbolic link that "
+                                         + ("loops back on itself" if loop else "points to nothing")))  # fmt: skip
+    return list(unique.values()), failed, folders, skipped
+
+
+def _utf8(f: Path) -> bool:
+    try:
+        os.fsencode(f).decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _display(f: Path) -> str:
+    return os.fsencode(f).decode("utf-8", "backslashreplace")
+
+
+def _shown(f: Path) -> str:
+    """A file name as it can be printed (a name that is not valid UTF-8 shows its odd bytes)."""
+    return os.fsencode(f.name).decode("utf-8", "backslashreplace")
 
 
 def _unsupported(f: Path) -> str:
@@ -205,13 +239,16 @@ class Ingestor:
 
     # -- many files ----------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
-                     progress: Callable[[int], None] | None = None,
+                     progress: Callable[[int, int], None] | None = None,
                      on_total: Callable[[int], None] | None = None) -> IngestReport:
+        """`on_total(files)` is called once the files are found; `progress(files, chunks)` as
+        files are done: unchanged or failed ones at once, new versions once they are stored."""
         start = time.perf_counter()
         tags = tags or Tags()
         report = IngestReport()
-        files, failed, folders = discover(paths)
+        files, failed, folders, skipped = discover(paths)
         report.failed.extend(failed)
+        report.skipped.extend(skipped)
         if on_total:
             on_total(len(files))
         self.kb.repair()
@@ -219,10 +256,13 @@ class Ingestor:
         batch: list[_Prepared] = []
         pending = 0
         warm = False
-        for item in self._prepared(files, tags, report):
+        def done(n_files: int, n_chunks: int) -> None:
             if progress:
-                progress(1)
+                progress(n_files, n_chunks)
+
+        for item in self._prepared(files, tags, report):
             if item is None:
+                done(1, 0)
                 continue
             if not warm:  # load the model and open Chroma while the parser works ahead
                 self.encoder.model  # noqa: B018
@@ -232,9 +272,11 @@ class Ingestor:
             pending += len(item.chunks)
             if pending >= EMBED_GROUP:
                 self._write(batch, report)
+                done(len(batch), pending)
                 batch, pending = [], 0
         if batch:
             self._write(batch, report)
+            done(len(batch), pending)
         for folder in folders:
             self._prune(folder, report)
         report.seconds = time.perf_counter() - start

@@ -32,6 +32,9 @@ from .stores import KnowledgeBase, Version
 
 log = logging.getLogger(__name__)
 
+# Where a document keeps the tags given with flags (see `Ingestor._flag_tags`).
+FLAG_TAGS = "flag_tags"
+
 # Chunks gathered before the encoder runs: large batches let it sort by length.
 EMBED_GROUP = 512
 
@@ -308,12 +311,15 @@ class Ingestor:
                     f"{f.name} is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit (GUIDEPOST_MAX_FILE_MB)"
                 )
             resolved = f.resolve()
+            tags = tags.merged_over(self._flag_tags(str(resolved)))
             item = self.prepare(f.read_bytes(), f.name, source_key=str(resolved), tags=tags, path=resolved,
                                 extra=_sidecar_bytes(f))
             if item is None:
                 report.unchanged.append(str(f))
             else:
                 item.path = str(f)
+                if tags != Tags():
+                    item.doc.extra[FLAG_TAGS] = {"type": tags.type, "grade": tags.grade, "subject": tags.subject}
             return item
         except GuidepostError as exc:
             report.failed.append(Failed(str(f), str(exc)))
@@ -323,6 +329,18 @@ class Ingestor:
             log.exception("unexpected error while reading %s", f)
             report.failed.append(Failed(str(f), f"{f.name}: unexpected error ({type(exc).__name__}: {exc})"))
         return None
+
+    def _flag_tags(self, source_key: str) -> Tags:
+        """The tags given with flags (`--type`, `--grade`, `--subject`) when the file was last
+        ingested. They outlast the file's own tags (front matter, sidecar) on a re-ingest without
+        flags; flags given again replace them one by one."""
+        if self.kb.version_of(source_key) is None:
+            return Tags()
+        given = self.kb.find(source_key).extra.get(FLAG_TAGS) or {}
+        try:
+            return Tags.parse(given.get("type"), given.get("grade"), given.get("subject"))
+        except GuidepostError:
+            return Tags()
 
     def _write(self, batch: list[_Prepared], report: IngestReport) -> None:
         """Store a batch of documents: what they need embedded goes through the encoder in one

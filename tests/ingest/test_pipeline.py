@@ -297,3 +297,20 @@ def test_acronyms_are_stored_per_document_and_removed_with_it(ingestor: Ingestor
     (folder / "pd.md").unlink()
     ingestor.ingest_paths([folder])
     assert ingestor.kb.alias_candidates("PD") == []
+
+
+def test_tags_given_with_flags_outlast_a_reingest_without_flags(ingestor: Ingestor, tmp_path: Path):
+    """The rule: flags win over the file's own tags (sidecar, front matter), and are remembered:
+    ingesting the file again without flags keeps them; new flags replace them one by one."""
+    doc = tmp_path / "notes.md"
+    doc.write_text("# Notes\n\nExit tickets take five minutes.\n")
+    (tmp_path / "notes.md.yml").write_text("type: guide\ngrade: 3-5\n")
+    ingestor.ingest_paths([doc], Tags.parse(type="report", grade="K"))
+    tags = lambda: [(s.type, s.grade) for s in ingestor.kb.sources()]  # noqa: E731
+    assert tags() == [("report", "K")]
+    report = ingestor.ingest_paths([doc])
+    assert report.unchanged and tags() == [("report", "K")]
+    doc.write_text("# Notes\n\nExit tickets take five minutes, or six.\n")  # edited: still the flags' tags
+    assert ingestor.ingest_paths([doc]).indexed and tags() == [("report", "K")]
+    ingestor.ingest_paths([doc], Tags.parse(grade="2"))
+    assert tags() == [("report", "2")]

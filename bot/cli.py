@@ -221,6 +221,8 @@ def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, sub
     from .engine import Engine
     from .render import answer_json, to_terminal
 
+    if any(not q.strip() for q in questions):
+        raise click.UsageError("the question is empty: guidepost ask \"How long should an exit ticket take?\"")
     Tags.parse(doc_type, grade, subject)  # bad values fail now, with the same messages as tags
     filters = Filters(type=doc_type, grade=grade, subject=subject)
     settings = _settings()

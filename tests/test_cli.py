@@ -146,3 +146,8 @@ def test_ingest_messages_read_well(run, tmp_path: Path):
     listing = run("sources", "list").stdout.splitlines()
     assert len(listing) == 3 and listing[-1] == "2 documents"  # one line per document
     assert any("odd\\nname.md" in line for line in listing)
+
+
+def test_an_empty_question_is_a_usage_error(run):
+    res = run("ask", "   ")
+    assert res.exit_code == 2 and "the question is empty" in res.stderr

@@ -125,6 +125,8 @@ class Engine(AnswerEngine):
             if ans is None:
                 ans = Answer(question=question, text=self.extractive_text(points, sources), abstained=False,
                              sources=sources)
+        if not ans.abstained:
+            ans.number_by_citation()
         ans.standalone_question = standalone if standalone != question else None
         timings["total"] = (time.perf_counter() - t0) * 1e3
         ans.timings_ms = timings

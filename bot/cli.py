@@ -230,12 +230,22 @@ def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, sub
     shown = {"help_contact": settings.help_contact, "scoped": not filters.is_empty()}
     for i, q in enumerate(questions):
         ans = engine.answer(q, filters)
+        if i == 0 and ans.abstention == "empty_index":
+            _point_to_the_demo(settings.data_dir)
         if as_json:
             click.echo(json.dumps(answer_json(ans, **shown), indent=None if len(questions) > 1 else 2, ensure_ascii=False))
         else:
             if i:
                 click.echo("\n" + "-" * 60 + "\n")
             click.echo(to_terminal(ans, **shown))
+
+
+def _point_to_the_demo(data_dir: Path) -> None:
+    """After `make demo`, the index is in .guidepost/demo, not the default data dir: say so."""
+    demo = Path(".guidepost/demo").resolve()
+    if (demo / "catalog.sqlite3").is_file() and demo != data_dir.resolve():
+        click.echo(f"note: {data_dir} is empty, but `make demo` indexed into {demo}. To ask that index:\n"
+                   f"  export GUIDEPOST_DATA_DIR={demo}", err=True)  # fmt: skip
 
 
 @cli.command("eval")

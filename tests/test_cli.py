@@ -151,3 +151,21 @@ def test_ingest_messages_read_well(run, tmp_path: Path):
 def test_an_empty_question_is_a_usage_error(run):
     res = run("ask", "   ")
     assert res.exit_code == 2 and "the question is empty" in res.stderr
+
+
+def test_after_the_demo_the_way_to_ask_its_index_is_shown(run, tmp_path: Path, monkeypatch):
+    import subprocess
+
+    from tests.conftest import REPO
+
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "demo-next",
+                          f"GUIDEPOST_DATA_DIR={tmp_path / 'demo'}"], capture_output=True, text=True)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert f"export GUIDEPOST_DATA_DIR={tmp_path / 'demo'}" in out.stdout and "guidepost ask" in out.stdout
+    # `guidepost ask` on an empty data dir, next to a demo index, says where the demo's index is
+    monkeypatch.chdir(tmp_path)
+    demo = tmp_path / ".guidepost" / "demo"
+    demo.mkdir(parents=True)
+    (demo / "catalog.sqlite3").write_bytes(b"")
+    res = run("ask", "How long should independent practice take?")
+    assert res.exit_code == 0 and f"export GUIDEPOST_DATA_DIR={demo}" in res.stderr

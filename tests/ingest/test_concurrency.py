@@ -47,12 +47,12 @@ def _run_together(folders: list[Path], env: dict[str, str]) -> list[subprocess.C
     return results
 
 
-def _assert_whole(settings, folders: list[Path], files: int) -> dict[str, int]:
+def _assert_whole(settings, folders: list[Path], files: int, others: int = 1) -> dict[str, int]:
     kb = KnowledgeBase(settings)
     result = kb.consistency(repair=False)
     assert result.ok, result.problems
     counts = result.before
-    total = len(folders) * files + 1  # and the file indexed first
+    total = len(folders) * files + others  # and the file(s) indexed besides
     assert counts["documents"] == total
     assert counts["chunks"] == counts["keyword"] == counts["vectors"] == counts["chunks_with_sentences"] == total
     for folder in folders:  # every file can be found, by keyword and by its vector
@@ -215,3 +215,34 @@ def test_sources_check_finds_and_repairs_every_kind_of_damage(settings, encoder,
     assert KnowledgeBase(settings).search_keyword(["decimals"], 3)  # b is found by keyword again
     again = CliRunner().invoke(cli, ["sources", "check"], env=env)
     assert again.exit_code == 0 and "consistent" in again.output
+
+
+def test_coach_uploads_during_a_cli_ingest_lose_nothing(settings, encoder, tmp_path):
+    """The bot's coach uploads (in this process, through `Library`) while a real
+    `guidepost ingest` process writes the same index."""
+    from ingest.library import Library, Upload
+
+    files = 60
+    (folder,) = _folders(tmp_path, "A", files)
+    library = Library(settings, encoder=encoder)
+    library.add(Upload(b"# Warm\n\nOpened before the other writer starts.\n", "warm.md", source_key="slack:F0"), Tags())
+    proc = subprocess.Popen([sys.executable, "-c", CLI, "ingest", "--json", str(folder)], env=_env(settings),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not library.kb.sources_under(folder) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the CLI has stored its first batch
+    added, overlapping = [], 0
+    for i in range(1, 6):
+        body = f"# Upload {i}\n\nA coach shared note {i} about the word qzupload{i}.\n".encode()
+        added.append(library.add(Upload(body, f"up{i}.md", source_key=f"slack:F{i}"), Tags()))
+        overlapping += proc.poll() is None
+    out, err = proc.communicate(timeout=600)
+    assert overlapping, "the CLI finished before the uploads: nothing ran concurrently"
+    assert proc.returncode == 0, err[-2000:]
+    assert all(a.status == "indexed" for a in added), [a.reason for a in added]
+    counts = _assert_whole(settings, [folder], files, others=6)  # and the six uploads
+    kb = KnowledgeBase(settings)
+    for i in range(1, 6):
+        hits = kb.search_keyword([f"qzupload{i}"], 1)
+        assert hits and kb.vectors.existing([hits[0][0]]) == {hits[0][0]}
+    print(f"1 CLI process + 6 uploads ({overlapping} while it wrote), {counts}")

@@ -246,3 +246,48 @@ def test_coach_uploads_during_a_cli_ingest_lose_nothing(settings, encoder, tmp_p
         hits = kb.search_keyword([f"qzupload{i}"], 1)
         assert hits and kb.vectors.existing([hits[0][0]]) == {hits[0][0]}
     print(f"1 CLI process + 6 uploads ({overlapping} while it wrote), {counts}")
+
+
+def test_a_writer_killed_beside_a_live_one_is_repaired_and_the_live_one_loses_nothing(settings, tmp_path):
+    """`kill -9` one of two ingests while it writes: the survivor finishes whole (it never takes
+    a live writer's in-flight work for a crash), and a re-run of the killed one's
+    folder leaves the index whole."""
+    import signal
+    import sqlite3
+
+    files = 40
+    folders = _folders(tmp_path, "AB", files)
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "one.md").write_text("# First\n\nA first note about reading circles.\n", encoding="utf-8")
+    env = _env(settings)
+    subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(first)], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    procs = [subprocess.Popen([sys.executable, "-c", CLI, "ingest", "--json", str(f)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in folders]  # fmt: skip
+    victim, survivor = procs
+    catalog = settings.data_dir / "catalog.sqlite3"
+    deadline, killed = time.monotonic() + 300, False
+    while victim.poll() is None and time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(catalog, timeout=0.1) as db:
+                n = db.execute("SELECT COUNT(*) FROM documents WHERE path LIKE ?", (f"{folders[0]}%",)).fetchone()[0]
+        except sqlite3.OperationalError:
+            n = 0
+        if n >= 8:  # a batch or more stored: the next one is on its way
+            os.kill(victim.pid, signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.01)
+    victim.communicate(timeout=60)
+    out, err = survivor.communicate(timeout=600)
+    assert killed, "the ingest finished before it could be killed"
+    assert survivor.returncode == 0 and not json.loads(out)["failed"], err[-2000:]
+    kb = KnowledgeBase(settings)
+    for i in range(files):  # the survivor's files are all there, by keyword and vector
+        hits = kb.search_keyword([f"qzb{i}"], 1)
+        assert hits and kb.vectors.existing([hits[0][0]]) == {hits[0][0]}
+    again = _run_together([folders[0]], env)[0]
+    assert again.returncode == 0, again.stderr[-2000:]
+    counts = _assert_whole(settings, folders, files)
+    print(f"2 processes, one killed, after a re-run: {counts}")

@@ -83,13 +83,13 @@ def ingest(paths: tuple[Path, ...], doc_type: str | None, grade: str | None, sub
         _emit_json(report.to_dict())
     else:
         for item in report.indexed:
-            click.echo(f"indexed    {item.path}  ({_n(item.chunks, 'chunk')})")
+            click.echo(f"indexed    {_one_line(item.path)}  ({_n(item.chunks, 'chunk')})")
         for gone in report.removed:
-            click.echo(f"removed    {gone.path}")
+            click.echo(f"removed    {_one_line(gone.path)}")
         for skip in report.skipped:
-            click.echo(click.style("skipped    ", fg="yellow") + f"{skip.path}: {skip.error}", err=True)
+            click.echo(click.style("skipped    ", fg="yellow") + f"{_one_line(skip.path)}: {skip.error}", err=True)
         for failure in report.failed:
-            click.echo(click.style("failed     ", fg="red") + f"{failure.path}: {failure.error}", err=True)
+            click.echo(click.style("failed     ", fg="red") + f"{_one_line(failure.path)}: {failure.error}", err=True)
         click.echo(
             f"{len(report.indexed)} indexed ({_n(report.chunks, 'chunk')}), {len(report.unchanged)} unchanged, "
             f"{len(report.failed)} failed"

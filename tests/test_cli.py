@@ -139,6 +139,7 @@ def test_ingest_messages_read_well(run, tmp_path: Path):
     res = run("ingest", str(docs), str(missing))
     assert res.exit_code == 1
     assert "(1 chunk)" in res.stdout and "1 chunks" not in res.stdout
+    assert "odd\\nname.md  (1 chunk)" in res.stdout  # one line per file
     assert f"failed     {missing}: no such file or folder" in res.stderr
     assert "caf\\xe9-notes.md: the file name is not valid UTF-8" in res.stderr
     assert "skipped" in res.stderr and "photo.png" in res.stderr

@@ -314,3 +314,18 @@ def test_tags_given_with_flags_outlast_a_reingest_without_flags(ingestor: Ingest
     assert ingestor.ingest_paths([doc]).indexed and tags() == [("report", "K")]
     ingestor.ingest_paths([doc], Tags.parse(grade="2"))
     assert tags() == [("report", "2")]
+
+
+def test_progress_counts_files_and_chunks_as_they_are_stored(ingestor: Ingestor, docs: Path):
+    """The progress bar used to count files as parsed, ahead of the encoder, and stayed at 0
+    for a whole batch: now each call comes once the files are done (stored, unchanged or failed)."""
+    calls: list[tuple[int, int, int]] = []
+    totals: list[int] = []
+    stored = lambda: ingestor.kb.chunk_count()  # noqa: E731
+    report = ingestor.ingest_paths([docs], progress=lambda f, c: calls.append((f, c, stored())), on_total=totals.append)
+    assert totals == [len(report.indexed) + len(report.failed) + len(report.unchanged)]
+    assert sum(f for f, _, _ in calls) == totals[0] and sum(c for _, c, _ in calls) == report.chunks
+    done = 0
+    for _, c, in_index in calls:
+        done += c
+        assert in_index >= done  # reported chunks are already in the index

@@ -18,7 +18,7 @@ DEMO_QUESTIONS := \
 	"How long should independent practice take?" \
 	"What is the capital of Australia?"
 
-.PHONY: install install-dev demo test bench clean
+.PHONY: install install-dev demo demo-next test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/guidepost ingest knowledge
 	$(BIN)/guidepost ask $(DEMO_QUESTIONS)
+	@$(MAKE) --no-print-directory -s demo-next
+
+# How to go on from the demo: its index is not in the default data dir.
+demo-next:
+	@echo
+	@echo "Ask the demo's index your own questions:"
+	@echo "  source $(VENV)/bin/activate"
+	@echo "  export GUIDEPOST_DATA_DIR=$(GUIDEPOST_DATA_DIR)"
+	@echo '  guidepost ask "How do I introduce a choice board?"'
+	@echo "Index your own documents (into the default data dir, ~/.local/share/guidepost, unless"
+	@echo "GUIDEPOST_DATA_DIR is set): guidepost ingest PATH"
 
 test: install-dev
 	$(BIN)/python -m pytest -q

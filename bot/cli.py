@@ -15,14 +15,12 @@ from typing import Any
 import click
 
 from ingest.errors import GuidepostError
-from ingest.settings import Settings
+from ingest.settings import Settings, load_settings
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as exc:  # pydantic ValidationError: a bad environment variable
-        raise click.ClickException(f"invalid configuration: {exc}") from exc
+    """The settings; a bad environment variable exits 2 with its name (via `_Group`)."""
+    return load_settings()
 
 
 def _emit_json(data: Any) -> None:
@@ -91,17 +89,13 @@ def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subj
     links = [p for p in paths if _is_link(p)]
     files = [Path(p) for p in paths if not _is_link(p)]
     library = Library(_settings())
-    bar = None
-    if not as_json and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr, leave=False)
+    bar = _IngestProgress() if not as_json and sys.stderr.isatty() and files else None
     if files:
         report = library.add_paths(
             files,
             tags,
             progress=bar.update if bar else None,
-            on_total=(lambda n: (setattr(bar, "total", n), bar.refresh())) if bar else None,
+            on_total=bar.start if bar else None,
             allow_personal_data=allow_personal_data,
             standards=codes,
         )
@@ -123,14 +117,17 @@ def ingest(paths: tuple[str, ...], doc_type: str | None, grade: str | None, subj
         _emit_json(report.to_dict())
     else:
         for item in report.indexed:
-            click.echo(f"indexed    {item.path}  ({item.chunks} chunks)")
+            click.echo(f"indexed    {_one_line(item.path)}  ({_n(item.chunks, 'chunk')})")
         for gone in report.removed:
-            click.echo(f"removed    {gone.path}")
+            click.echo(f"removed    {_one_line(gone.path)}")
+        for skip in report.skipped:
+            click.echo(click.style("skipped    ", fg="yellow") + f"{_one_line(skip.path)}: {skip.error}", err=True)
         for failure in report.failed:
-            click.echo(click.style("failed     ", fg="red") + f"{failure.path}: {failure.error}", err=True)
+            click.echo(click.style("failed     ", fg="red") + f"{_one_line(failure.path)}: {failure.error}", err=True)
         click.echo(
-            f"{len(report.indexed)} indexed ({report.chunks} chunks), {len(report.unchanged)} unchanged, "
+            f"{len(report.indexed)} indexed ({_n(report.chunks, 'chunk')}), {len(report.unchanged)} unchanged, "
             f"{len(report.failed)} failed"
+            + (f", {len(report.skipped)} skipped" if report.skipped else "")
             + (f", {len(report.removed)} removed" if report.removed else "")
             + f" in {report.seconds:.1f} s"
         )
@@ -168,6 +165,35 @@ def refresh(refs: tuple[str, ...], as_json: bool) -> None:
     sys.exit(1 if out["failed"] else 0)
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class _IngestProgress:
+    """Files done out of files found, chunks stored, their rate, and the time left (by files)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=None, unit="file", desc="Indexing", file=sys.stderr, leave=False, mininterval=0)
+        self.chunks = 0
+        self.started = self.bar.start_t
+
+    def start(self, files: int) -> None:
+        self.bar.reset(total=files)
+        self.bar.refresh()
+
+    def update(self, files: int, chunks: int) -> None:
+        self.chunks += chunks
+        elapsed = max(self.bar.format_dict["elapsed"], 1e-6)
+        self.bar.set_postfix_str(f"{_n(self.chunks, 'chunk')}, {self.chunks / elapsed:.1f} chunks/s", refresh=False)
+        self.bar.update(files)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 # --- sources ---------------------------------------------------------------------------------
 @cli.group()
 def sources() -> None:
@@ -192,10 +218,16 @@ def sources_list(as_json: bool) -> None:
         review = ""
         if s.review_by:
             review = f"  REVIEW OVERDUE (review by {s.review_by})" if s.overdue() else f"  review by {s.review_by}"
-        click.echo(f"{s.id}  {s.title}  [{tags}]  {s.chunks} chunks  added {s.to_dict()['added_at'][:10]}  "
-                   f"{s.path or s.url or s.source_key}{review}")  # fmt: skip
+        click.echo(f"{s.id}  {_one_line(s.title)}  [{tags}]  {_n(s.chunks, 'chunk')}  added {s.to_dict()['added_at'][:10]}  "
+                   f"{_one_line(s.path or s.url or s.source_key)}{review}")  # fmt: skip
     overdue = sum(1 for s in items if s.overdue())
-    click.echo(f"{len(items)} documents" + (f", {overdue} past their review date" if overdue else ""))
+    click.echo(_n(len(items), "document") + (f", {overdue} past their review date" if overdue else ""))
+
+
+def _one_line(text: str) -> str:
+    """A name as one printable line: a newline or other control character in a file name shows
+    escaped (one document, one line)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @sources.command("remove")
@@ -206,6 +238,45 @@ def sources_remove(id_or_path: str) -> None:
 
     info = Library(_settings()).remove(id_or_path)
     click.echo(f"removed {info.id}  {info.title}")
+
+
+@sources.command("check")
+@click.option("--dry-run", is_flag=True, help="Only compare; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def sources_check(dry_run: bool, as_json: bool) -> None:
+    """Compare the catalog, keyword index, vectors, sentence vectors and acronyms, and repair
+    what differs. Documents that lost vectors are indexed again from their files. Exit 1 when
+    something could not be repaired."""
+    from ingest.library import Library
+
+    library = Library(_settings())
+    result = library.kb.consistency(repair=not dry_run)
+    again = [library.kb.find(d) for d in result.stale]
+    files = [Path(s.path) for s in again if s.path and Path(s.path).is_file()]
+    left = [s for s in again if not (s.path and Path(s.path).is_file())]
+    report = library.add_paths(files) if files and not dry_run else None
+    unfixed = bool(report and report.failed) or bool(left) or (dry_run and not result.ok)
+    if as_json:
+        _emit_json({"before": result.before, "after": result.after, "problems": result.problems,
+                    "reindexed": [i.path for i in report.indexed] if report else [],
+                    "not_reindexed": [s.path or s.source_key for s in left], "ok": not unfixed})  # fmt: skip
+    else:
+        b = result.before
+        click.echo(f"{b['documents']} documents, {b['chunks']} chunks; keyword index {b['keyword']} rows; "
+                   f"vectors {b['vectors']}; sentence vectors for {b['chunks_with_sentences']} chunks; "
+                   f"{b['aliases']} acronyms")  # fmt: skip
+        if result.ok:
+            click.echo("consistent")
+        for kind, n in result.problems.items():
+            click.echo(f"{'repaired' if not dry_run else 'found'}  {kind.replace('_', ' ')}: {n}")
+        if report:
+            for item in report.indexed:
+                click.echo(f"indexed again  {item.path}")
+            for failure in report.failed:
+                click.echo(f"failed  {failure.path}: {failure.error}", err=True)
+        for s in left:
+            click.echo(f"to index again  {s.path or s.source_key}  ({s.title}: its file is not on this machine)", err=True)
+    sys.exit(1 if unfixed else 0)
 
 
 # --- ask / eval ------------------------------------------------------------------------------
@@ -222,6 +293,8 @@ def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, sub
     from .engine import Engine
     from .render import answer_json, to_terminal
 
+    if any(not q.strip() for q in questions):
+        raise click.UsageError("the question is empty: guidepost ask \"How long should an exit ticket take?\"")
     Tags.parse(doc_type, grade, subject)  # bad values fail now, with the same messages as tags
     from ingest.library import Library
     from ingest.standards import parse_standard
@@ -233,12 +306,22 @@ def ask(questions: tuple[str, ...], doc_type: str | None, grade: str | None, sub
     shown = {"help_contact": settings.help_contact, "scoped": not filters.is_empty()}
     for i, q in enumerate(questions):
         ans = library.with_standards(engine.answer(q, filters))  # codes shown on citations
+        if i == 0 and ans.abstention == "empty_index":
+            _point_to_the_demo(settings.data_dir)
         if as_json:
             click.echo(json.dumps(answer_json(ans, **shown), indent=None if len(questions) > 1 else 2, ensure_ascii=False))
         else:
             if i:
                 click.echo("\n" + "-" * 60 + "\n")
             click.echo(to_terminal(ans, **shown))
+
+
+def _point_to_the_demo(data_dir: Path) -> None:
+    """After `make demo`, the index is in .guidepost/demo, not the default data dir: say so."""
+    demo = Path(".guidepost/demo").resolve()
+    if (demo / "catalog.sqlite3").is_file() and demo != data_dir.resolve():
+        click.echo(f"note: {data_dir} is empty, but `make demo` indexed into {demo}. To ask that index:\n"
+                   f"  export GUIDEPOST_DATA_DIR={demo}", err=True)  # fmt: skip
 
 
 @cli.command("eval")

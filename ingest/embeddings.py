@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import IndexUnavailable
+from .errors import ConfigError, IndexUnavailable
 from .settings import IndexSettings as Settings
 
 # [CLS] and [SEP] take two of the model's 256 positions.
@@ -37,6 +37,11 @@ class Encoder:
 
     def __init__(self, model_path: Path | None = None, *, batch_size: int = 32, threads: int = 0) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
+        if model_path and not (self.model_path / "tokenizer.json").is_file():
+            raise ConfigError(
+                f"GUIDEPOST_EMBEDDING_MODEL_PATH={model_path} is not a sentence-transformers model folder "
+                "(no tokenizer.json there); fix it or unset it to use the bundled all-MiniLM-L6-v2"
+            )
         self.batch_size = batch_size
         self.threads = threads
         self._lock = threading.Lock()

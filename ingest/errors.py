@@ -52,6 +52,10 @@ class SourceNotFound(GuidepostError):
     pass
 
 
+class ConfigError(GuidepostError):
+    """A setting (an environment variable, named in the message) has a value that cannot work."""
+
+
 class IndexUnavailable(GuidepostError):
     """The knowledge base or a store in the data dir cannot be opened or written."""
 

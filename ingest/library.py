@@ -146,7 +146,7 @@ class Library:
     # --- adding ----------------------------------------------------------------------------
 
     def add_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
-                  progress: Callable[[int], None] | None = None,
+                  progress: Callable[[int, int], None] | None = None,
                   on_total: Callable[[int], None] | None = None,
                   allow_personal_data: bool = False, standards: Sequence[str] = ()) -> IngestReport:  # fmt: skip
         """Index files and folders (see `Ingestor.ingest_paths`). Files that look like they hold

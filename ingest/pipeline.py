@@ -7,6 +7,7 @@ runs in a background thread while the encoder works on the current batch.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -32,6 +33,9 @@ from .settings import IndexSettings
 from .stores import KnowledgeBase, Version
 
 log = logging.getLogger(__name__)
+
+# Where a document keeps the tags given with flags (see `Ingestor._flag_tags`).
+FLAG_TAGS = "flag_tags"
 
 # Chunks gathered before the encoder runs: large batches let it sort by length.
 EMBED_GROUP = 512
@@ -81,6 +85,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
+    skipped: list[Failed] = field(default_factory=list)  # files in a folder of a type Guidepost does not read
     seconds: float = 0.0
     embedded: int = 0  # chunks actually sent to the encoder
     embed_seconds: float = 0.0
@@ -96,6 +101,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "failed": [asdict(f) for f in self.failed],
             "removed": [asdict(r) for r in self.removed],
+            "skipped": [asdict(r) for r in self.skipped],
             "seconds": round(self.seconds, 3),
         }
 
@@ -110,10 +116,14 @@ class _Prepared:
     aliases: list[aliases.Alias] = field(default_factory=list)
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failed], list[Path]]:
-    """Expand files and folders (recursively). Returns (files, failures, folders)."""
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failed], list[Path], list[Failed]]:
+    """Expand files and folders (recursively). Returns (files, failures, folders, skipped):
+    a file of a type Guidepost does not read, found inside a folder, is skipped (a folder of
+    documents often holds pictures); named on its own, it fails. A symbolic link that loops or
+    points to nothing fails alone, the rest of its folder is indexed."""
     files: list[Path] = []
     failed: list[Failed] = []
+    skipped: list[Failed] = []
     folders: list[Path] = []
     supported = set(supported_suffixes())
     for p in paths:
@@ -127,17 +137,44 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Failed], list[Path
                     if name.startswith(".") or is_sidecar(f):
                         continue
                     if f.suffix.lower() not in supported:
-                        failed.append(Failed(str(f), str(UnsupportedFile(_unsupported(f)))))
+                        skipped.append(Failed(str(f), _unsupported(f)))
                         continue
                     files.append(f)
         elif p.is_file():
             files.append(p)
+        elif p.is_symlink():
+            files.append(p)  # a broken or looping link: reported below
         else:
-            failed.append(Failed(str(p), f"{p}: no such file or folder"))
+            failed.append(Failed(str(p), "no such file or folder"))
     unique: dict[Path, Path] = {}
     for f in files:  # a file named twice (or inside a folder also named) is indexed once
-        unique.setdefault(f.resolve(), f)
-    return list(unique.values()), failed, folders
+        if not _utf8(f):
+            failed.append(Failed(_display(f), f"{_shown(f)}: the file name is not valid UTF-8; rename the file"))
+            continue
+        try:
+            unique.setdefault(f.resolve(strict=True), f)
+        except (RuntimeError, OSError) as exc:  # Python raises RuntimeError for a symlink loop
+            loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+            failed.append(Failed(str(f), f"{_shown(f)}: a symbolic link that "
+                                         + ("loops back on itself" if loop else "points to nothing")))  # fmt: skip
+    return list(unique.values()), failed, folders, skipped
+
+
+def _utf8(f: Path) -> bool:
+    try:
+        os.fsencode(f).decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _display(f: Path) -> str:
+    return os.fsencode(f).decode("utf-8", "backslashreplace")
+
+
+def _shown(f: Path) -> str:
+    """A file name as it can be printed (a name that is not valid UTF-8 shows its odd bytes)."""
+    return os.fsencode(f.name).decode("utf-8", "backslashreplace")
 
 
 def _unsupported(f: Path) -> str:
@@ -276,17 +313,20 @@ class Ingestor:
 
     # -- many files ----------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], tags: Tags | None = None, *,
-                     progress: Callable[[int], None] | None = None,
+                     progress: Callable[[int, int], None] | None = None,
                      on_total: Callable[[int], None] | None = None,
                      allow_personal_data: bool = False, standards: Sequence[str] = ()) -> IngestReport:
         """Index files and folders. Documents are tagged with `standards`, the codes their text
         names, and the codes a curriculum's mapping table (a Markdown file among them) gives the
-        files its rows link to."""
+        files its rows link to. `on_total(files)` is called once the files are found;
+        `progress(files, chunks)` as files are done: unchanged or failed ones at once, new
+        versions once they are stored."""
         start = time.perf_counter()
         tags = tags or Tags()
         report = IngestReport()
-        files, failed, folders = discover(paths)
+        files, failed, folders, skipped = discover(paths)
         report.failed.extend(failed)
+        report.skipped.extend(skipped)
         if on_total:
             on_total(len(files))
         self.kb.repair()
@@ -295,10 +335,14 @@ class Ingestor:
         pending = 0
         warm = False
         mapped = mapped_standards(files)
-        for item in self._prepared(files, tags, report, allow_personal_data, standards, mapped):
+
+        def done(n_files: int, n_chunks: int) -> None:
             if progress:
-                progress(1)
+                progress(n_files, n_chunks)
+
+        for item in self._prepared(files, tags, report, allow_personal_data, standards, mapped):
             if item is None:
+                done(1, 0)
                 continue
             if not warm:  # load the model and open Chroma while the parser works ahead
                 self.encoder.model  # noqa: B018
@@ -308,9 +352,11 @@ class Ingestor:
             pending += len(item.chunks)
             if pending >= EMBED_GROUP:
                 self._write(batch, report)
+                done(len(batch), pending)
                 batch, pending = [], 0
         if batch:
             self._write(batch, report)
+            done(len(batch), pending)
         for folder in folders:
             self._prune(folder, report)
         report.seconds = time.perf_counter() - start
@@ -346,6 +392,7 @@ class Ingestor:
                     f"{f.name} is {size / 1e6:.1f} MB, over the {self.settings.max_file_mb:g} MB limit (GUIDEPOST_MAX_FILE_MB)"
                 )
             resolved = f.resolve()
+            tags = tags.merged_over(self._flag_tags(str(resolved)))
             item = self.prepare(f.read_bytes(), f.name, source_key=str(resolved), tags=tags, path=resolved,
                                 extra=_sidecar_bytes(f), allow_personal_data=allow_personal_data,
                                 standards=list(dict.fromkeys(standards)))
@@ -353,6 +400,8 @@ class Ingestor:
                 report.unchanged.append(str(f))
             else:
                 item.path = str(f)
+                if tags != Tags():
+                    item.doc.extra[FLAG_TAGS] = {"type": tags.type, "grade": tags.grade, "subject": tags.subject}
             return item
         except GuidepostError as exc:
             report.failed.append(Failed(str(f), str(exc)))
@@ -362,6 +411,18 @@ class Ingestor:
             log.exception("unexpected error while reading %s", f)
             report.failed.append(Failed(str(f), f"{f.name}: unexpected error ({type(exc).__name__}: {exc})"))
         return None
+
+    def _flag_tags(self, source_key: str) -> Tags:
+        """The tags given with flags (`--type`, `--grade`, `--subject`) when the file was last
+        ingested. They outlast the file's own tags (front matter, sidecar) on a re-ingest without
+        flags; flags given again replace them one by one."""
+        if self.kb.version_of(source_key) is None:
+            return Tags()
+        given = self.kb.find(source_key).extra.get(FLAG_TAGS) or {}
+        try:
+            return Tags.parse(given.get("type"), given.get("grade"), given.get("subject"))
+        except GuidepostError:
+            return Tags()
 
     def _write(self, batch: list[_Prepared], report: IngestReport) -> None:
         """Store a batch of documents: what they need embedded goes through the encoder in one

@@ -40,6 +40,9 @@ class IndexSettings(_FromEnvironment):
     collection: str = Field("guidepost", description="Chroma collection name.")
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded PersistentClient in the data dir.")
     chroma_port: int = Field(8000, description="Chroma server port (with GUIDEPOST_CHROMA_HOST).")
+    write_wait_s: float = Field(
+        120.0, ge=0, description="How long a write waits for another process writing to the same index, in seconds."
+    )
 
     # --- embedding -----------------------------------------------------------------------
     embedding_model_path: Path | None = Field(
@@ -115,3 +118,22 @@ class SlackSettings(_FromEnvironment):
 
 class Settings(IndexSettings, AnswerSettings, SlackSettings):
     """Every setting: what the CLI and the bot load once."""
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a bad value raises ConfigError naming its variable
+    (GUIDEPOST_TOP_K, not top_k) and what was wrong."""
+    from pydantic import ValidationError
+
+    from .errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            var = name.upper() if name.lower().startswith("slack_") else f"GUIDEPOST_{name.upper()}"
+            shown = err.get("input")
+            problems.append(f"{var}={shown}: {err['msg']}" if isinstance(shown, (str, int, float)) else f"{var}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -136,6 +136,8 @@ class Engine(AnswerEngine):
                              sources=sources, fallback_reason=written.fallback_reason if written else None)
             if written is not None and written.grounding is not None:
                 ans.grounding = written.grounding.summary()
+        if not ans.abstained:
+            ans.number_by_citation()
         ans.standalone_question = standalone if standalone != question else None
         timings["total"] = (time.perf_counter() - t0) * 1e3
         ans.timings_ms = timings

@@ -91,7 +91,21 @@ class Answer:
     def cited(self) -> list[Source]:
         """The sources the text names, in their numbered order."""
         used = {int(m) for m in _CITATION.findall(self.text)}
-        return [s for s in self.sources if s.n in used]
+        return sorted((s for s in self.sources if s.n in used), key=lambda s: s.n)
+
+    def number_by_citation(self) -> None:
+        """Renumber the sources so that those the text cites are [1], [2], ... (the reader sees
+        [1] and [2], not [1] and [3] with [2] hidden), in their old order; the uncited ones
+        follow. The text's markers are rewritten to match; the list keeps its (ranked) order."""
+        known = {s.n for s in self.sources}
+        cited = sorted({int(m) for m in _CITATION.findall(self.text)} & known)
+        order = cited + sorted(known - set(cited))
+        new = {old: i + 1 for i, old in enumerate(order)}
+        if all(old == n for old, n in new.items()):
+            return
+        self.text = _CITATION.sub(lambda m: f"[{new[int(m.group(1))]}]" if int(m.group(1)) in new else m.group(0), self.text)
+        for s in self.sources:
+            s.n = new[s.n]
 
     def shown_sources(self) -> list[Source]:
         """The sources to show under the answer: those it cites, or all of them when it cites

@@ -66,10 +66,15 @@ def parse_grade(value: str | int | None) -> tuple[str, int, int] | None:
     return (label(lo) if lo == hi else f"{label(lo)}-{label(hi)}"), lo, hi
 
 
+MAX_SUBJECT_CHARS = 60
+
+
 def normalize_subject(value: str | None) -> str | None:
     if value is None or str(value).strip() == "":
         return None
     v = re.sub(r"\s+", " ", str(value).strip().lower())
+    if len(v) > MAX_SUBJECT_CHARS:
+        raise InvalidTags(f"subject {v[:40]!r}… is too long (at most {MAX_SUBJECT_CHARS} characters)")
     return {"maths": "math", "mathematics": "math", "cs": "computer science", "ela": "english language arts"}.get(v, v)
 
 

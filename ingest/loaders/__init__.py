@@ -24,7 +24,7 @@ from ..errors import CorruptDocument, DocumentError, EmptyDocument, FileTooLarge
 from ..settings import IndexSettings as Settings
 from ._registry import Loaded, Loader, loader_for, register, supported_suffixes
 from ._tags import SIDECAR_SUFFIXES, read_sidecar, sidecar_for
-from ._text import human_size, title_from_filename
+from ._text import clip_title, human_size, title_from_filename
 
 __all__ = ["Loaded", "human_size", "is_sidecar", "load_bytes", "load_file", "register", "supported_suffixes"]
 
@@ -134,7 +134,7 @@ def _document(
         raise EmptyDocument(f"{name} contains no text.")
     doc = Document(
         path=path,
-        title=title or loaded.title or title_from_filename(name),
+        title=clip_title(title or loaded.title or "") or title_from_filename(name),
         sections=sections,
         tags=tags.merged_over(loaded.tags),
         source_key=source_key,

@@ -11,8 +11,13 @@ import yaml
 
 from ..errors import InvalidTags
 from ..domain import Tags
+from ._text import clip_title
 
 SIDECAR_SUFFIXES = (".yml", ".yaml")
+# Tags are a few short lines. Untrusted YAML is parsed only under these limits, and without
+# aliases: a 415-byte "billion laughs" of nested aliases otherwise expands to gigabytes.
+MAX_YAML_BYTES = 16 * 1024
+MAX_YAML_EVENTS = 2000
 _SIDECAR_KEYS = ("title", "type", "grade", "subject", "review_by")
 
 # '---' on the first line, then a 'key:' line, up to a closing '---' (or '...') line.
@@ -53,7 +58,15 @@ def read_sidecar(path: Path) -> tuple[str | None, Tags]:
 
 
 def _yaml_mapping(text: str, what: str) -> dict[Any, Any]:
+    What = what[0].upper() + what[1:]
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        raise InvalidTags(f"{What} is over {MAX_YAML_BYTES // 1024} KB: tags are a few 'key: value' lines.")
     try:
+        for n, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+            if isinstance(event, yaml.AliasEvent):
+                raise InvalidTags(f"{What} uses a YAML alias (*{event.anchor}); write the values out instead.")
+            if n > MAX_YAML_EVENTS:
+                raise InvalidTags(f"{What} is too complex: tags are a few 'key: value' lines.")
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidTags(f"{what[0].upper()}{what[1:]} is not valid YAML: {exc}") from exc
@@ -72,4 +85,7 @@ def _title_and_tags(mapping: dict[Any, Any], where: str) -> tuple[str | None, Ta
     except InvalidTags as exc:
         raise InvalidTags(f"{where}: {exc}") from exc
     title = fields.get("title")
-    return (str(title).strip() or None) if title is not None else None, tags
+    if title is not None and not isinstance(title, (str, int, float)):
+        raise InvalidTags(f"{where}: the title should be one line of text.")
+    return (clip_title(str(title)) or None) if title is not None else None, tags
+

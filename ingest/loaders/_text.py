@@ -11,6 +11,8 @@ from ..cleaning import clean_text
 from ..errors import BinaryContent
 from ..domain import Section
 
+MAX_TITLE_CHARS = 300
+
 # A byte-order mark says how a file is encoded; UTF-32 first, as its LE mark starts like UTF-16's.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -181,7 +183,7 @@ def first_title_line(text: str) -> str | None:
 def title_from_filename(name: str) -> str:
     """'lesson_plan-v2.docx' -> 'Lesson plan-v2'."""
     words = re.sub(r"[_\s]+", " ", PurePath(name).stem).strip()
-    return words[:1].upper() + words[1:] if words else name
+    return clip_title(words[:1].upper() + words[1:] if words else name)
 
 
 def human_size(n: int) -> str:
@@ -190,3 +192,12 @@ def human_size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+def clip_title(title: str) -> str:
+    """A title on one line, at most MAX_TITLE_CHARS characters (cut at a word, with '…')."""
+    title = " ".join(title.split())
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[: MAX_TITLE_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[-40:] else cut) + "…"

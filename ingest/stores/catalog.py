@@ -395,6 +395,66 @@ class Catalog:
         """Make the next ingest of the document re-embed it (its stored version matches nothing)."""
         tx.execute("UPDATE documents SET version = 'stale' WHERE doc_id = ?", (doc_id,))
 
+    # --- consistency (`KnowledgeBase.consistency`) ------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Rows in each table of the index."""
+        one = lambda sql: int(self.db.query_one(sql, row=lambda r: r[0]) or 0)  # noqa: E731
+        return {
+            "documents": one("SELECT COUNT(*) FROM documents"),
+            "chunks": one("SELECT COUNT(*) FROM chunks"),
+            "keyword": one("SELECT COUNT(*) FROM chunks_fts"),
+            "sentences": one("SELECT COUNT(*) FROM sentences"),
+            "chunks_with_sentences": one("SELECT COUNT(DISTINCT chunk_id) FROM sentences"),
+            "aliases": one("SELECT COUNT(*) FROM aliases"),
+        }
+
+    def inconsistencies(self) -> dict[str, list]:
+        """What in the catalog does not agree with itself, each as the rows concerned."""
+        q = lambda sql: self.db.query(sql, row=lambda r: r[0])  # noqa: E731
+        return {
+            # chunks of no document (and their keyword rows and sentence vectors)
+            "chunks_without_document": q("SELECT chunk_id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)"),
+            # chunks the keyword search cannot find; keyword rows of no chunk
+            "chunks_without_keyword_row": q("SELECT c.rowid FROM chunks c LEFT JOIN chunks_fts f ON f.rowid = c.rowid "
+                                            "WHERE f.rowid IS NULL"),
+            "keyword_rows_without_chunk": q("SELECT rowid FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)"),
+            # chunks without sentence vectors (answers cannot quote them); sentence rows of no chunk
+            "chunks_without_sentences": q("SELECT chunk_id FROM chunks WHERE chunk_id NOT IN (SELECT chunk_id FROM sentences)"),
+            "sentences_without_chunk": q("SELECT DISTINCT chunk_id FROM sentences WHERE chunk_id NOT IN "
+                                         "(SELECT chunk_id FROM chunks)"),
+            "aliases_without_document": q("SELECT DISTINCT doc_id FROM aliases WHERE doc_id NOT IN (SELECT doc_id FROM documents)"),
+            # documents whose chunk count is not the number of their chunks
+            "documents_with_wrong_count": q("SELECT d.doc_id FROM documents d LEFT JOIN (SELECT doc_id, COUNT(*) AS n "
+                                            "FROM chunks GROUP BY doc_id) c ON c.doc_id = d.doc_id "
+                                            "WHERE COALESCE(c.n, 0) != d.chunks"),
+        }  # fmt: skip
+
+    def docs_of_chunks(self, chunk_ids: Sequence[str]) -> set[str]:
+        if not chunk_ids:
+            return set()
+        return set(self.db.query(f"SELECT DISTINCT doc_id FROM chunks WHERE chunk_id IN ({_marks(len(chunk_ids))})",
+                                 list(chunk_ids), row=lambda r: r[0]))  # fmt: skip
+
+    @staticmethod
+    def fix_rows(tx: sqlite3.Connection, found: dict[str, list]) -> None:
+        """Repair what `inconsistencies` found that the catalog itself holds the answer to."""
+        orphans = found["chunks_without_document"]
+        tx.executemany("DELETE FROM sentences WHERE chunk_id = ?", [(c,) for c in orphans])
+        tx.executemany("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE chunk_id = ?)",
+                       [(c,) for c in orphans])  # fmt: skip
+        tx.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in orphans])
+        tx.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r,) for r in found["keyword_rows_without_chunk"]])
+        tx.executemany(
+            """INSERT INTO chunks_fts(rowid, title, section, body)
+               SELECT c.rowid, d.title, c.section, c.text FROM chunks c JOIN documents d ON d.doc_id = c.doc_id
+               WHERE c.rowid = ?""",
+            [(r,) for r in found["chunks_without_keyword_row"]],
+        )
+        tx.executemany("DELETE FROM sentences WHERE chunk_id = ?", [(c,) for c in found["sentences_without_chunk"]])
+        tx.executemany("DELETE FROM aliases WHERE doc_id = ?", [(d,) for d in found["aliases_without_document"]])
+        tx.execute("UPDATE documents SET chunks = (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = documents.doc_id)")
+
     # --- the journal -----------------------------------------------------------------------
 
     @staticmethod

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..domain import Answer
+from ..errors import GuidepostError
 from .sqlite import Database, utc_now
 
 FILENAME = "feedback.sqlite3"
@@ -284,8 +285,11 @@ class FeedbackStore:
         if fmt not in ("jsonl", "csv"):
             raise ValueError(f"unknown export format {fmt!r}: use jsonl or csv")
         if isinstance(dest, (str, Path)):
-            with open(dest, "w", encoding="utf-8", newline="") as fh:
-                _write(rows, fh, fmt)
+            try:
+                with open(dest, "w", encoding="utf-8", newline="") as fh:
+                    _write(rows, fh, fmt)
+            except OSError as exc:
+                raise GuidepostError(f"could not write {dest}: {exc.strerror or exc}") from exc
         else:
             _write(rows, dest, fmt)
         return len(rows)

@@ -15,10 +15,19 @@ A run killed at any point leaves a journal row; the next write replays the repai
 document: Chroma is made to hold exactly the catalog's chunks, and a document whose vectors went
 missing is marked stale so that the next ingest re-embeds it. Nothing is duplicated, nothing the
 catalog lists is lost.
+
+Concurrent writers. Steps 1-5 (and the repair) run under a cross-process write lock
+(`lock.WriteLock`, a `flock` on `data_dir/write.lock`): the CLI, the bot's coach uploads and a
+second bot process take turns per batch. Embedding, the slow part, happens before the lock is
+taken. Because a journal row only exists while its writer holds the lock, a row seen by the lock
+holder is a dead (or failed) writer's: the repair never touches a live process's in-flight
+work. `consistency()` compares the catalog, the keyword index, the vectors, the sentence
+vectors and the acronyms (`guidepost sources check`) and repairs what differs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,9 +39,11 @@ import numpy as np
 from ..aliases import Alias
 from ..standards import standards_metadata
 from ..domain import Chunk, Document, Filters
-from ..errors import SourceNotFound
+from ..errors import IndexUnavailable, SourceNotFound
 from ..settings import IndexSettings
 from .catalog import FILENAME, Catalog, IndexStats, SourceInfo, StoredChunk
+from .files import ensure_private_dir
+from .lock import WriteLock
 from .vectors import Vectors
 
 
@@ -71,6 +82,22 @@ class Version:
         ]
 
 
+@dataclass
+class Consistency:
+    """What `KnowledgeBase.consistency` found: row counts before and after, the problems found
+    (kind -> how many rows), and the documents to ingest again."""
+
+    before: dict[str, int]
+    after: dict[str, int]
+    problems: dict[str, int]
+    stale: list[str]
+    repaired: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 EmbedChunks = Callable[[list[Chunk]], tuple[np.ndarray, list[np.ndarray]]]
 
 
@@ -92,9 +119,17 @@ class KnowledgeBase:
 
     def __init__(self, settings: IndexSettings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(settings.data_dir / FILENAME)
-        self.vectors = Vectors(settings)
+        try:
+            ensure_private_dir(settings.data_dir)
+        except OSError as exc:
+            raise IndexUnavailable(f"the data dir {settings.data_dir} cannot be used: {exc.strerror or exc} "
+                                   "(check GUIDEPOST_DATA_DIR)") from exc  # fmt: skip
+        if not settings.data_dir.is_dir():
+            raise IndexUnavailable(f"the data dir {settings.data_dir} is not a folder (check GUIDEPOST_DATA_DIR)")
+        self.lock = WriteLock(settings.data_dir, settings.write_wait_s)
+        with self.lock.hold("open the index"):  # two first runs on a new data dir create it in turn
+            self.catalog = Catalog(settings.data_dir / FILENAME)
+        self.vectors = Vectors(settings, self.lock)
 
     def warm(self) -> None:
         """Open the vector index now rather than on the first search."""
@@ -169,18 +204,11 @@ class KnowledgeBase:
         once (Chroma's per-call cost is high, so vectors go in one upsert). `embed` is called
         only for chunks whose vectors are not already stored: an edited document re-embeds only
         what changed. It returns the chunks' vectors and their units' token-vector sums.
+        Embedding runs before the write lock is taken; the writing runs under it.
         Returns how many chunks were embedded."""
         if not versions:
             return 0
-        self.repair()
-        now = time.time()
         doc_ids = [v.doc.doc_id for v in versions]
-        added = self.catalog.added_at(doc_ids)
-        old_ids = self.catalog.chunk_ids_of(doc_ids)
-
-        with self.catalog.db.transaction() as tx:  # 1. journal
-            Catalog.begin(tx, doc_ids, "write", now)
-
         ids: list[str] = []
         chunks: list[Chunk] = []
         metadatas: list[dict[str, Any]] = []
@@ -188,43 +216,75 @@ class KnowledgeBase:
             ids += v.ids
             chunks += v.chunks
             metadatas += v.metadatas()
-        present = self.vectors.existing(ids) if old_ids else set()
-        present &= self.catalog.with_sentences(sorted(present))  # indexed before sentence vectors: again
-        new_pos = [i for i, cid in enumerate(ids) if cid not in present]
-        kept_pos = [i for i, cid in enumerate(ids) if cid in present]
-        sentence_rows: list[tuple[str, int, int, int, bytes]] = []
-        if new_pos:  # 2. vectors
-            vecs, sums = embed([chunks[i] for i in new_pos])
-            for i, unit_sums in zip(new_pos, sums):
-                sentence_rows += [(ids[i], o, a, b, v.astype(np.float16).tobytes())
-                                  for o, ((a, b), v) in enumerate(zip(chunks[i].units, unit_sums))]
-            self.vectors.upsert([ids[i] for i in new_pos], vecs, [chunks[i].text for i in new_pos],
-                                [metadatas[i] for i in new_pos])  # fmt: skip
-        if kept_pos:
-            self.vectors.update_metadata([ids[i] for i in kept_pos], [metadatas[i] for i in kept_pos])
+        # what is already stored (read without the lock: checked again under it)
+        present = self._reusable(ids) if self.catalog.chunk_ids_of(doc_ids) else set()
+        embedded: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._embed_into(embedded, [i for i, cid in enumerate(ids) if cid not in present], chunks, embed)
 
-        with self.catalog.db.transaction() as tx:  # 3. catalog
-            for v in versions:
-                Catalog.replace_rows(tx, v, added.get(v.doc.doc_id, now), now)
-            Catalog.add_sentences(tx, sentence_rows)
-        stale = sorted(old_ids - set(ids))
-        if stale:  # 4. vectors the new versions no longer have
-            self.vectors.delete(stale)
-        with self.catalog.db.transaction() as tx:  # 5. done
-            Catalog.done(tx, doc_ids)
-        return len(new_pos)
+        with self.lock.hold():
+            self._repair()
+            now = time.time()
+            added = self.catalog.added_at(doc_ids)
+            old_ids = self.catalog.chunk_ids_of(doc_ids)
+            present = self._reusable(ids) if old_ids else set()
+            # another writer may have replaced the same document meanwhile: embed what went
+            self._embed_into(embedded, [i for i, cid in enumerate(ids) if cid not in present and i not in embedded],
+                             chunks, embed)  # fmt: skip
+            new_pos = [i for i in range(len(ids)) if ids[i] not in present]
+            kept_pos = [i for i in range(len(ids)) if ids[i] in present]
+
+            with self.catalog.db.transaction() as tx:  # 1. journal
+                Catalog.begin(tx, doc_ids, "write", now)
+            sentence_rows: list[tuple[str, int, int, int, bytes]] = []
+            if new_pos:  # 2. vectors
+                for i in new_pos:
+                    sentence_rows += [(ids[i], o, a, b, u.astype(np.float16).tobytes())
+                                      for o, ((a, b), u) in enumerate(zip(chunks[i].units, embedded[i][1]))]
+                self.vectors.upsert([ids[i] for i in new_pos], np.stack([embedded[i][0] for i in new_pos]),
+                                    [chunks[i].text for i in new_pos], [metadatas[i] for i in new_pos])  # fmt: skip
+            if kept_pos:
+                self.vectors.update_metadata([ids[i] for i in kept_pos], [metadatas[i] for i in kept_pos])
+
+            with self.catalog.db.transaction() as tx:  # 3. catalog
+                for v in versions:
+                    Catalog.replace_rows(tx, v, added.get(v.doc.doc_id, now), now)
+                Catalog.add_sentences(tx, sentence_rows)
+            stale = sorted(old_ids - set(ids))
+            if stale:  # 4. vectors the new versions no longer have
+                self.vectors.delete(stale)
+            with self.catalog.db.transaction() as tx:  # 5. done
+                Catalog.done(tx, doc_ids)
+        return len(embedded)
+
+    def _reusable(self, ids: list[str]) -> set[str]:
+        """Chunks whose vector and sentence vectors are both stored (not to be embedded again)."""
+        present = self.vectors.existing(ids)
+        return present & self.catalog.with_sentences(sorted(present))  # indexed before sentence vectors: again
+
+    @staticmethod
+    def _embed_into(out: dict[int, tuple[np.ndarray, np.ndarray]], pos: list[int], chunks: list[Chunk],
+                    embed: EmbedChunks) -> None:  # fmt: skip
+        if pos:
+            vecs, sums = embed([chunks[i] for i in pos])
+            out.update({i: (vecs[n], sums[n]) for n, i in enumerate(pos)})
 
     def remove(self, doc_id: str) -> None:
-        self.repair()
-        with self.catalog.db.transaction() as tx:
-            Catalog.begin(tx, [doc_id], "remove", time.time())
-            Catalog.delete_rows(tx, doc_id)
-        self.vectors.delete(self.vectors.ids_of(doc_id))
-        with self.catalog.db.transaction() as tx:
-            Catalog.done(tx, [doc_id])
+        with self.lock.hold():
+            self._repair()
+            with self.catalog.db.transaction() as tx:
+                Catalog.begin(tx, [doc_id], "remove", time.time())
+                Catalog.delete_rows(tx, doc_id)
+            self.vectors.delete(self.vectors.ids_of(doc_id))
+            with self.catalog.db.transaction() as tx:
+                Catalog.done(tx, [doc_id])
 
     def repair(self) -> list[str]:
         """Finish or undo writes that a crash interrupted. Returns the documents it touched."""
+        with self.lock.hold():
+            return self._repair()
+
+    def _repair(self) -> list[str]:
+        """(Under the write lock: every journal row left is a dead or failed writer's.)"""
         touched = []
         for doc_id in self.catalog.pending():
             want = self.catalog.chunk_ids_of([doc_id])
@@ -245,6 +305,36 @@ class KnowledgeBase:
         have = self.vectors.all_ids()
         return {"catalog": len(want), "vectors": len(have), "keyword": self.catalog.keyword_rows(),
                 "missing": len(want - have), "orphans": len(have - want)}  # fmt: skip
+
+    def consistency(self, repair: bool = True) -> Consistency:
+        """Compare the catalog's documents and chunks with the keyword index, the vectors, the
+        sentence vectors and the acronyms; with `repair`, fix what differs (under the write
+        lock). What the catalog can rebuild (keyword rows) is rebuilt; rows of nothing are
+        deleted; a document that lost vectors, sentence vectors or chunks is marked stale, so the
+        next ingest of its file re-embeds it (`stale` lists them)."""
+        with self.lock.hold("check the index") if repair else contextlib.nullcontext():
+            pending = self._repair() if repair else self.catalog.pending()
+            want = self.catalog.all_chunk_ids()
+            have = self.vectors.all_ids()
+            found = self.catalog.inconsistencies()
+            missing = sorted(want - have)
+            found["chunks_without_vector"] = missing
+            found["vectors_without_chunk"] = sorted(have - want)
+            stale = (self.catalog.docs_of_chunks(missing) | self.catalog.docs_of_chunks(found["chunks_without_sentences"])
+                     | set(found["documents_with_wrong_count"]))  # fmt: skip
+            before = {**self.catalog.counts(), "vectors": len(have)}
+            if repair:
+                if found["vectors_without_chunk"]:
+                    self.vectors.delete(found["vectors_without_chunk"])
+                with self.catalog.db.transaction() as tx:
+                    Catalog.fix_rows(tx, found)
+                    for doc_id in sorted(stale):
+                        Catalog.mark_stale(tx, doc_id)
+            after = {**self.catalog.counts(), "vectors": len(self.vectors.all_ids())} if repair else before
+        problems = {k: len(v) for k, v in found.items() if v}
+        if pending:
+            problems["interrupted_writes"] = len(pending)
+        return Consistency(before=before, after=after, problems=problems, stale=sorted(stale), repaired=repair)
 
     def close(self) -> None:
         self.catalog.close()

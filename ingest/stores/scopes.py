@@ -9,7 +9,10 @@ editable by hand (the file is re-read when it changes, no restart needed):
     }
 
 Keys are channel ids (in Slack: channel name → "View channel details" → the id at the bottom).
-A channel with a bad entry is logged and left unscoped.
+A channel with a bad entry is logged and left unscoped. A file that is not valid JSON (a typo
+while editing it by hand) is never overwritten: until it is fixed no channel is scoped, and
+`/guidepost scope type=…` refuses with the parse error (line and column) instead of rewriting
+the file with that one channel, which would lose every other channel's scope.
 
 Unlike the other stores this one stays a JSON file: whoever runs Guidepost may edit it by hand
 (the README says so), which a SQLite table would take away. It sits behind the same kind of
@@ -28,10 +31,15 @@ from typing import Any
 
 from ..domain import Filters, Scope
 from ..errors import GuidepostError
+from .files import ensure_private_dir
 
 log = logging.getLogger("guidepost.slack")  # scopes are set from Slack; their log lines go with it
 
 FILENAME = "channel_scopes.json"
+
+
+class ScopesFileInvalid(GuidepostError):
+    """channel_scopes.json cannot be parsed: it is left as it is, not overwritten."""
 
 
 class ChannelScopes:
@@ -58,15 +66,16 @@ class ChannelScopes:
             return dict(self._load())
 
     def set(self, channel: str, scope: Scope) -> None:
+        """Raises ScopesFileInvalid (nothing written) when the file cannot be parsed."""
         with self._lock:
-            raw = self._read_raw()
+            raw = self._read_raw(strict=True)
             raw[channel] = scope.to_dict()
             self._write(raw)
 
     def clear(self, channel: str) -> bool:
         """Remove the channel's scope; False when it had none."""
         with self._lock:
-            raw = self._read_raw()
+            raw = self._read_raw(strict=True)
             if channel not in raw:
                 return False
             del raw[channel]
@@ -97,22 +106,26 @@ class ChannelScopes:
             self._stamp, self._scopes = stamp, scopes
         return self._scopes
 
-    def _read_raw(self) -> dict[str, Any]:
+    def _read_raw(self, strict: bool = False) -> dict[str, Any]:
+        """The file's object; {} when there is none. A file that cannot be parsed reads as {}
+        (logged), or with `strict` (before a write) raises ScopesFileInvalid."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("it should hold an object of channel ids")
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as e:
-            log.error("%s could not be read (%s); no channel is scoped until it is fixed", self.path, e)
-            return {}
-        if not isinstance(data, dict):
-            log.error("%s should hold an object of channel ids; no channel is scoped until it is fixed", self.path)
+            reason = f"{self.path} could not be read ({e})"
+            if strict:
+                raise ScopesFileInvalid(f"{reason}. Nothing was changed: fix the file by hand (or move it away) and try again")
+            log.error("%s; no channel is scoped until it is fixed", reason)
             return {}
         return data
 
     def _write(self, raw: dict[str, Any]) -> None:
         """Replace the file atomically (a reader never sees half of it)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.path.parent)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".channel_scopes.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

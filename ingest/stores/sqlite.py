@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import IndexUnavailable
+from .files import touch_private
 
 T = TypeVar("T")
 
@@ -51,12 +52,18 @@ class Database:
     def _connection(self) -> sqlite3.Connection:
         with self._lock:
             if self._conn is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
+                try:
+                    touch_private(self.path)  # owner-only, before SQLite creates it
+                    conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
+                except (OSError, sqlite3.Error) as exc:
+                    raise IndexUnavailable(f"could not open {self.path}: {getattr(exc, 'strerror', None) or exc} "
+                                           "(check GUIDEPOST_DATA_DIR)") from exc  # fmt: skip
                 conn.row_factory = sqlite3.Row
                 try:
-                    _set_wal(conn)
-                    conn.execute("PRAGMA synchronous=NORMAL")
+                    try:
+                        _setup(conn)
+                    except sqlite3.DatabaseError as exc:  # not a database, or held too long by another process
+                        raise IndexUnavailable(f"could not open {self.path}: {exc}") from exc
                     migrate(conn, self.migrations, self.path)
                 except BaseException:
                     conn.close()
@@ -103,16 +110,18 @@ class Database:
                 self._conn = None
 
 
-def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
-    """`PRAGMA journal_mode=WAL` on a new file does not wait on the busy timeout: when several
-    processes open it at once (server workers starting together) the losers get "database is
-    locked". Retry for a few seconds."""
-    for attempt in range(attempts):
+def _setup(conn: sqlite3.Connection) -> None:
+    """WAL mode. Switching a new database to WAL needs it alone for a moment, and SQLite answers
+    "database is locked" at once, without waiting, when another process opens it at the same
+    instant (two first ingests on a new data dir): retry within the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
             return
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) or attempt == attempts - 1:
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
 

@@ -6,6 +6,7 @@ clause is here."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..domain import Filters
 from ..standards import standard_filter
 from ..errors import IndexUnavailable
 from ..settings import IndexSettings
+from .lock import WriteLock
 
 BATCH = 4000  # below Chroma's max batch size
 
@@ -41,17 +43,24 @@ def filters_where(f: Filters | None) -> dict[str, Any] | None:
 
 
 class Vectors:
-    def __init__(self, settings: IndexSettings) -> None:
+    def __init__(self, settings: IndexSettings, lock: WriteLock | None = None) -> None:
         self.settings = settings
+        self.write_lock = lock  # an embedded store is created under it (two first runs at once)
         self._collection = None
         self._lock = threading.Lock()
 
     @property
     def collection(self):
-        with self._lock:
-            if self._collection is None:
-                self._collection = self._open()
+        if self._collection is not None:
             return self._collection
+        # an embedded store is created under the write lock (two first runs at once); the write
+        # lock is always taken before `_lock`, never after, so the two cannot deadlock
+        embedded_first = self.write_lock is not None and not self.settings.chroma_host
+        with self.write_lock.hold("open the vector index") if embedded_first else contextlib.nullcontext():
+            with self._lock:
+                if self._collection is None:
+                    self._collection = self._open()
+                return self._collection
 
     def _open(self):
         import chromadb
@@ -64,12 +73,15 @@ class Vectors:
                 client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=cs)
             else:
                 client = chromadb.PersistentClient(path=str(s.data_dir / "chroma"), settings=cs)
-            return client.get_or_create_collection(
-                s.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-            )
+            return self._collection_of(client)
         except Exception as exc:  # noqa: BLE001 - any client failure means the same to a user
             where = f"the Chroma server at {s.chroma_host}:{s.chroma_port}" if s.chroma_host else f"{s.data_dir / 'chroma'}"
             raise IndexUnavailable(f"could not open the vector index at {where}: {exc}") from exc
+
+    def _collection_of(self, client):
+        return client.get_or_create_collection(
+            self.settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
 
     def upsert(self, ids: list[str], embeddings: np.ndarray, texts: list[str], metadatas: list[dict]) -> None:
         for i in range(0, len(ids), BATCH):

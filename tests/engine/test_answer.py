@@ -300,3 +300,16 @@ def test_cross_validation_answers_each_fold_with_weights_fitted_on_the_others(en
     model.save(tmp_path / "m.json")
     again = Model.load(tmp_path / "m.json")
     assert again.ranker.weights == model.ranker.weights and 0.05 <= again.abstainer.threshold <= 0.95
+
+
+def test_cited_sources_are_numbered_without_gaps():
+    from ingest.domain.answers import Answer, Source
+
+    def src(n: int) -> Source:
+        return Source(n=n, title=f"T{n}", path=f"/p{n}", page=None, section="", quote="q", text=f"text {n}", score=1.0 / n)
+
+    ans = Answer(question="q", text="• first [1]\n• third [3] and [3]", abstained=False, sources=[src(1), src(2), src(3)])
+    ans.number_by_citation()
+    assert ans.text == "• first [1]\n• third [2] and [2]"
+    assert [(s.title, s.n) for s in ans.sources] == [("T1", 1), ("T2", 3), ("T3", 2)]  # ranked order kept
+    assert [s.title for s in ans.shown_sources()] == ["T1", "T3"] and [s.n for s in ans.shown_sources()] == [1, 2]

@@ -148,10 +148,11 @@ def test_bad_files_fail_alone_and_leave_the_index_untouched(ingestor: Ingestor, 
     write_md(bad, "good.md", "# Good\n\nA fine lesson about measuring with rulers.\n")
     report = ingestor.ingest_paths([bad])
     failed = {Path(f.path).name: f.error for f in report.failed}
-    assert set(failed) == {"empty.md", "sheet.xlsx", "fake.docx", "binary.txt", "broken.pdf"}
+    assert set(failed) == {"empty.md", "fake.docx", "binary.txt", "broken.pdf"}
     for name, error in failed.items():
         assert name in error, error  # the reason names the file
-    assert "not a supported type" in failed["sheet.xlsx"]
+    skipped = {Path(f.path).name: f.error for f in report.skipped}  # another type, inside a folder
+    assert set(skipped) == {"sheet.xlsx"} and "not a supported type" in skipped["sheet.xlsx"]
     assert [Path(d.path).name for d in report.indexed] == ["good.md"]
     after = ingestor.kb.check()
     assert after["catalog"] == before["catalog"] + report.chunks
@@ -297,3 +298,35 @@ def test_acronyms_are_stored_per_document_and_removed_with_it(ingestor: Ingestor
     (folder / "pd.md").unlink()
     ingestor.ingest_paths([folder])
     assert ingestor.kb.alias_candidates("PD") == []
+
+
+def test_tags_given_with_flags_outlast_a_reingest_without_flags(ingestor: Ingestor, tmp_path: Path):
+    """The rule: flags win over the file's own tags (sidecar, front matter), and are remembered:
+    ingesting the file again without flags keeps them; new flags replace them one by one."""
+    doc = tmp_path / "notes.md"
+    doc.write_text("# Notes\n\nExit tickets take five minutes.\n")
+    (tmp_path / "notes.md.yml").write_text("type: guide\ngrade: 3-5\n")
+    ingestor.ingest_paths([doc], Tags.parse(type="report", grade="K"))
+    tags = lambda: [(s.type, s.grade) for s in ingestor.kb.sources()]  # noqa: E731
+    assert tags() == [("report", "K")]
+    report = ingestor.ingest_paths([doc])
+    assert report.unchanged and tags() == [("report", "K")]
+    doc.write_text("# Notes\n\nExit tickets take five minutes, or six.\n")  # edited: still the flags' tags
+    assert ingestor.ingest_paths([doc]).indexed and tags() == [("report", "K")]
+    ingestor.ingest_paths([doc], Tags.parse(grade="2"))
+    assert tags() == [("report", "2")]
+
+
+def test_progress_counts_files_and_chunks_as_they_are_stored(ingestor: Ingestor, docs: Path):
+    """The progress bar used to count files as parsed, ahead of the encoder, and stayed at 0
+    for a whole batch: now each call comes once the files are done (stored, unchanged or failed)."""
+    calls: list[tuple[int, int, int]] = []
+    totals: list[int] = []
+    stored = lambda: ingestor.kb.chunk_count()  # noqa: E731
+    report = ingestor.ingest_paths([docs], progress=lambda f, c: calls.append((f, c, stored())), on_total=totals.append)
+    assert totals == [len(report.indexed) + len(report.failed) + len(report.unchanged)]
+    assert sum(f for f, _, _ in calls) == totals[0] and sum(c for _, c, _ in calls) == report.chunks
+    done = 0
+    for _, c, in_index in calls:
+        done += c
+        assert in_index >= done  # reported chunks are already in the index

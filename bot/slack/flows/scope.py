@@ -15,6 +15,7 @@ from bot.slack.tags import parse_scope
 from bot.slack.views.kit import escape_mrkdwn
 from bot.slack.views.library import refusal, scope_text
 from ingest.errors import InvalidTags
+from ingest.stores.scopes import ScopesFileInvalid
 
 log = logging.getLogger("guidepost.slack")
 
@@ -32,7 +33,11 @@ def scope_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> No
         reply_privately(ctx, to, refusal(SCOPE, ctx.help_contact), replace=True)
         return
     if rest.strip().lower() in ("clear", "none", "off", "all"):
-        ctx.scopes.clear(channel)
+        try:
+            ctx.scopes.clear(channel)
+        except ScopesFileInvalid as e:
+            reply_privately(ctx, to, f":warning: {escape_mrkdwn(str(e))}.", replace=True)
+            return
         log.info("%s cleared the scope of %s", cmd.user, channel)
         reply_privately(ctx, to, "Done: " + scope_text(None, cmd.command), replace=True)
         return
@@ -41,6 +46,10 @@ def scope_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> No
     except InvalidTags as e:
         reply_privately(ctx, to, f":warning: {escape_mrkdwn(str(e))}.", replace=True)
         return
-    ctx.scopes.set(channel, scope)
+    try:
+        ctx.scopes.set(channel, scope)
+    except ScopesFileInvalid as e:  # never rewrite a file someone mistyped: every other channel would lose its scope
+        reply_privately(ctx, to, f":warning: {escape_mrkdwn(str(e))}.", replace=True)
+        return
     log.info("%s scoped %s to %s", cmd.user, channel, scope.to_dict())
     reply_privately(ctx, to, "Done: " + scope_text(scope, cmd.command), replace=True)

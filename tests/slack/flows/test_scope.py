@@ -86,3 +86,16 @@ def test_the_config_file_can_be_edited_by_hand(
     assert engine.calls[0][1] == Filters(types=("guide",))
     assert engine.calls[1][1] is None  # a bad entry leaves its channel unscoped, and says why in the log
     assert "ignoring the scope of C0BAD" in caplog.text and "ignoring the scope of C0ODD" in caplog.text
+
+
+def test_a_mistyped_config_file_is_not_rewritten_by_a_scope_command(
+    sender: SlackSender, fake_slack: FakeSlack, settings: Settings
+) -> None:
+    path = settings.data_dir / "channel_scopes.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    typo = '{"C0ONE": {"types": ["guide"]}, "C0TWO": {"subjects": ["math"]},}'
+    path.write_text(typo)
+    sender.command("scope subject=science", response_url=fake_slack.response_url(), user=COACH, channel=SCOPED)
+    reply = fake_slack.wait_for("response_url")[0]
+    assert "could not be read" in reply.params["text"] and "Nothing was changed" in reply.params["text"]
+    assert path.read_text() == typo

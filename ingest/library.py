@@ -25,7 +25,7 @@ from typing import Any, Literal
 from .domain import Tags
 from .embeddings import Encoder
 from .errors import GuidepostError, PersonalDataFound
-from .pipeline import IngestReport, Ingestor
+from .pipeline import IngestReport, Ingested, Ingestor
 from .settings import IndexSettings
 from .stores import DigestStore, IndexStats, KnowledgeBase, SourceInfo
 
@@ -197,12 +197,8 @@ class Library:
             log.exception("could not re-tag %s", ref)
             return Added.failed(name, UNEXPECTED_RETAG)
 
-    def _add(self, upload: Upload, tags: Tags, allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Added:
-        with self._write:
-            existed = self.kb.version_of(upload.source_key) is not None
-            result = self.ingestor.ingest_bytes(upload.data, upload.name, source_key=upload.source_key, tags=tags,
-                                                url=upload.url, extra=upload.extra,
-                                                allow_personal_data=allow_personal_data, standards=standards)  # fmt: skip
+    def _stored(self, result: Ingested, existed: bool) -> tuple[Literal["indexed", "updated", "unchanged"], SourceInfo, Tags]:
+        """After a write: tell who needs telling, and the document as stored, with its own tags."""
         status: Literal["indexed", "updated", "unchanged"] = result.status
         if result.status == "indexed":
             self._changed()
@@ -210,7 +206,15 @@ class Library:
                 status = "updated"
                 self._source_changed(result.id, result.title, "updated")
         doc = self.kb.find(result.id)
-        shown = Tags(doc.type, doc.grade or None, doc.subject or None)  # with the file's own tags
+        return status, doc, Tags(doc.type, doc.grade or None, doc.subject or None)
+
+    def _add(self, upload: Upload, tags: Tags, allow_personal_data: bool = False, standards: Sequence[str] = ()) -> Added:
+        with self._write:
+            existed = self.kb.version_of(upload.source_key) is not None
+            result = self.ingestor.ingest_bytes(upload.data, upload.name, source_key=upload.source_key, tags=tags,
+                                                url=upload.url, extra=upload.extra,
+                                                allow_personal_data=allow_personal_data, standards=standards)  # fmt: skip
+        status, doc, shown = self._stored(result, existed)
         return Added(upload.name, status, result.title, result.id, result.chunks, shown, url=upload.url)
 
     # --- web pages -------------------------------------------------------------------------
@@ -290,14 +294,7 @@ class Library:
             existed = self.kb.version_of(page.document.source_key) is not None
             result = self.ingestor.ingest_document(page.document, page.url, tags=tags, extra=stored,
                                                    allow_personal_data=allow_personal_data, standards=standards)  # fmt: skip
-        status: Literal["indexed", "updated", "unchanged"] = result.status
-        if result.status == "indexed":
-            self._changed()
-            if existed:
-                status = "updated"
-                self._source_changed(result.id, result.title, "updated")
-        doc = self.kb.find(result.id)
-        shown = Tags(doc.type, doc.grade or None, doc.subject or None)
+        status, doc, shown = self._stored(result, existed)
         return Added(doc.title, status, result.title, result.id, result.chunks, shown, url=doc.url, source_key=url)
 
     def standards_of(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:

@@ -285,13 +285,7 @@ class Ingestor:
             info = self.kb.find(doc.source_key)
             return Ingested("unchanged", info.id, info.title, info.chunks)
         prepared = self._prepare_loaded(doc, name, version, len(text), allow_personal_data, standards)
-        if extra:
-            prepared.doc.extra.update(extra)
-        report = IngestReport()
-        self._write([prepared], report)
-        if report.failed:
-            raise IndexUnavailable(report.failed[0].error)
-        return Ingested("indexed", prepared.doc.doc_id, prepared.doc.title, len(prepared.chunks))
+        return self._store_one(prepared, extra)
 
     def ingest_bytes(self, data: bytes, name: str, *, source_key: str, tags: Tags | None = None,
                      url: str | None = None, extra: dict[str, Any] | None = None,
@@ -303,6 +297,9 @@ class Ingestor:
         if prepared is None:
             info = self.kb.find(source_key)
             return Ingested("unchanged", info.id, info.title, info.chunks)
+        return self._store_one(prepared, extra)
+
+    def _store_one(self, prepared: _Prepared, extra: dict[str, Any] | None) -> Ingested:
         if extra:
             prepared.doc.extra.update(extra)
         report = IngestReport()

@@ -73,8 +73,9 @@ class Engine(AnswerEngine):
         self.encoder = encoder or Encoder.from_settings(settings)
         self._idf = lru_cache(maxsize=50000)(self._idf_uncached)
         self._df = lru_cache(maxsize=50000)(self.kb.term_frequency)
-        self.retriever = Retriever(self.kb, self.encoder, idf=self.idf)
-        self.use_model(model or Model.load())
+        model = model or Model.load()
+        self.retriever = Retriever(self.kb, self.encoder, idf=self.idf, ranker=model.ranker)
+        self.use_model(model)
         self._writer = writer
 
     @classmethod

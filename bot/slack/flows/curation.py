@@ -205,6 +205,19 @@ def web_links(text: str) -> tuple[list[str], str]:
     return list(dict.fromkeys(links)), " ".join(rest.split())
 
 
+def _coach_tags(ctx: BotContext, cmd: SlashCommand, text: str, example: str) -> Tags | None:
+    """The tags of a coach's `/guidepost add`; None, after telling the asker why, when the asker
+    is not a coach or the tags do not parse."""
+    if not ctx.coaches.is_coach(cmd.user):
+        reply_privately(ctx, cmd.recipient, refusal(ADD, ctx.help_contact), replace=True)
+        return None
+    try:
+        return parse_tags(text)
+    except InvalidTags as e:
+        reply_privately(ctx, cmd.recipient, f":warning: {escape_mrkdwn(str(e))}. Tags look like `{example}`.", replace=True)
+        return None
+
+
 def add_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None:
     links, rest = web_links(rest)
     if links:
@@ -212,15 +225,9 @@ def add_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, rest: str) -> None
         return
     ack(response_type="ephemeral", text="Looking for the file…", blocks=[context(":hourglass_flowing_sand: Looking for the file…")])
     to = cmd.recipient
-    if not ctx.coaches.is_coach(cmd.user):
-        reply_privately(ctx, to, refusal(ADD, ctx.help_contact), replace=True)
-        return
     ids, text = file_refs(rest)
-    try:
-        tags = parse_tags(text)
-    except InvalidTags as e:
-        reply_privately(ctx, to, f":warning: {escape_mrkdwn(str(e))}. Tags look like `type=lesson_template grade=3-5 subject=ela`.",
-                        replace=True)  # fmt: skip
+    tags = _coach_tags(ctx, cmd, text, "type=lesson_template grade=3-5 subject=ela")
+    if tags is None:
         return
     if not ids:
         try:
@@ -252,14 +259,8 @@ def add_links_command(ctx: BotContext, ack: Ack, cmd: SlashCommand, links: list[
     working = f"Fetching {'the page' if len(links) == 1 else f'{len(links)} pages'}…"
     ack(response_type="ephemeral", text=working, blocks=[context(f":hourglass_flowing_sand: {working}")])
     to = cmd.recipient
-    if not ctx.coaches.is_coach(cmd.user):
-        reply_privately(ctx, to, refusal(ADD, ctx.help_contact), replace=True)
-        return
-    try:
-        tags = parse_tags(text)
-    except InvalidTags as e:
-        reply_privately(ctx, to, f":warning: {escape_mrkdwn(str(e))}. Tags look like `type=guide grade=3-5 subject=ela`.",
-                        replace=True)  # fmt: skip
+    tags = _coach_tags(ctx, cmd, text, "type=guide grade=3-5 subject=ela")
+    if tags is None:
         return
 
     def finish() -> None:

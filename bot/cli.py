@@ -334,9 +334,11 @@ def _point_to_the_demo(data_dir: Path) -> None:
               help="Cross-validate: answer each of K folds with weights fitted on the others.")
 @click.option("--fit", "fit_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Fit the ranker, abstention model and sentence scorer to these questions and write them to FILE.")
+@click.option("--train-also", "train_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Questions to fit on as well, never scored: in every fold with --folds, and with --fit.")
 @click.option("--json", "as_json", is_flag=True, help="Print per-question results and metrics as JSON.")
 def eval_cmd(more_files: tuple[Path, ...], question_files: tuple[Path, ...], baselines: tuple[str, ...],
-             folds: int | None, fit_path: Path | None, as_json: bool) -> None:
+             folds: int | None, fit_path: Path | None, train_files: tuple[Path, ...], as_json: bool) -> None:
     """Measure retrieval, abstention and answers on question sets (format: docs/eval-format.md).
 
     Without --folds the shipped weights answer every question: on the questions they were fitted
@@ -348,14 +350,17 @@ def eval_cmd(more_files: tuple[Path, ...], question_files: tuple[Path, ...], bas
     if not files:
         raise click.UsageError("give at least one question file: guidepost eval --questions FILE...")
     questions = load_questions(files)
+    train_also = load_questions(train_files) if train_files else []
+    if train_also and not (folds or fit_path):
+        raise click.UsageError("--train-also needs --folds or --fit: without them nothing is fitted.")
     engine = Engine.from_settings(_settings())
     if fit_path:
-        model = fit_model(engine, gather(engine, questions))
+        model = fit_model(engine, gather(engine, questions + train_also))
         model.save(fit_path)
-        click.echo(f"fitted on {len(questions)} questions, written to {fit_path}", err=True)
+        click.echo(f"fitted on {len(questions) + len(train_also)} questions, written to {fit_path}", err=True)
         return
     if folds:
-        report = cross_validate(engine, questions, folds)
+        report = cross_validate(engine, questions, folds, train_also=train_also)
         if baselines:
             base = evaluate(engine, questions, baselines)
             report["metrics"].update({k: v for k, v in base["metrics"].items() if k.startswith("baseline_")})
@@ -365,7 +370,8 @@ def eval_cmd(more_files: tuple[Path, ...], question_files: tuple[Path, ...], bas
         _emit_json(report)
     else:
         if folds:
-            click.echo(f"cross-validated: {folds} folds, each answered by weights fitted on the other folds")
+            also = f" plus {len(train_also)} questions never scored" if train_also else ""
+            click.echo(f"cross-validated: {folds} folds, each answered by weights fitted on the other folds{also}")
         click.echo(metrics_table(report))
         click.echo(tradeoff_table(report))
 

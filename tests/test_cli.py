@@ -120,6 +120,8 @@ def test_eval_command(run, folder: Path, tmp_path: Path):
     res = run("eval", "--questions", str(q), str(q2))
     assert res.exit_code == 0 and "questions: 2" in res.stdout and "answerable refused / out-of-scope refused" in res.stdout
     assert "answer_has_evidence" in res.stdout
+    refused = run("eval", "--questions", str(q), "--train-also", str(q2))  # nothing is fitted without --folds/--fit
+    assert refused.exit_code != 0 and "--train-also needs --folds or --fit" in refused.output
 
 
 def test_ingest_refuses_personal_data_unless_allowed_and_indexes_blank_templates(run, tmp_path: Path):

@@ -278,18 +278,22 @@ def folds_of(questions: list[Question], k: int, seed: int = 0) -> list[list[int]
     return out
 
 
-def cross_validate(engine: Engine, questions: list[Question], k: int, seed: int = 0) -> dict[str, Any]:
+def cross_validate(engine: Engine, questions: list[Question], k: int, seed: int = 0,
+                   train_also: list[Question] = ()) -> dict[str, Any]:
     """Answer each fold with a model fitted on the other folds; metrics over all held-out answers,
-    and the abstention trade-off over the held-out probabilities."""
+    and the abstention trade-off over the held-out probabilities. `train_also` questions join
+    every fold's fitting and are never scored (our own development questions: more examples,
+    above all of out-of-scope ones, than a shared set holds)."""
     engine.warm()
     data = gather(engine, questions)
+    extra = gather(engine, list(train_also))
     ranked: list[Ranked | None] = [None] * len(questions)
     previous = engine.model
     thresholds = []
     try:
         for fold in folds_of(questions, k, seed):
             held = set(fold)
-            model = fit_model(engine, [d for i, d in enumerate(data) if i not in held])
+            model = fit_model(engine, [d for i, d in enumerate(data) if i not in held] + extra)
             thresholds.append(model.abstainer.threshold)
             engine.use_model(model)
             for i in fold:
@@ -301,6 +305,7 @@ def cross_validate(engine: Engine, questions: list[Question], k: int, seed: int 
         "results": [dict(r.result, first_support_rank=first_support_rank(q, r)) for q, r in zip(questions, results)],
         "metrics": {"guidepost": metrics(questions, results)},
         "folds": k,
+        "trained_also": len(extra),
         "thresholds": thresholds,
     }
     # Each fold's probabilities come from its own model: the curve pools them, the operating

@@ -302,6 +302,30 @@ def test_cross_validation_answers_each_fold_with_weights_fitted_on_the_others(en
     assert again.ranker.weights == model.ranker.weights and 0.05 <= again.abstainer.threshold <= 0.95
 
 
+def test_questions_trained_also_join_every_fold_and_are_never_scored(engine: Engine, tmp_path: Path, monkeypatch):
+    import bot.engine.evaluate as evaluate
+
+    def write(name: str, rows: list[tuple[str, str, str]]) -> Path:
+        path = tmp_path / name
+        path.write_text("\n".join(json.dumps({"id": i, "question": q, "kind": k, "evidence": ["minutes"] if k == "answerable" else []})
+                                  for i, q, k in rows))
+        return path
+
+    scored = write("scored.jsonl", [("a1", "How long should independent practice take?", "answerable"),
+                                    ("a2", "How should I grade choice board work?", "answerable"),
+                                    ("o1", "Who won the 2018 World Cup?", "out_of_scope"),
+                                    ("o2", "What is the capital of Australia?", "out_of_scope")])
+    extra = write("extra.jsonl", [("e1", "What does our PLC bring to its meeting?", "answerable"),
+                                  ("x1", "How do I reset my email password?", "out_of_scope")])
+    seen: list[set[str]] = []
+    fit = evaluate.fit_model
+    monkeypatch.setattr(evaluate, "fit_model", lambda eng, data: seen.append({d.question.id for d in data}) or fit(eng, data))
+    report = evaluate.cross_validate(engine, load_questions([scored]), 2, train_also=load_questions([extra]))
+    assert len(seen) == 2 and all({"e1", "x1"} <= ids for ids in seen)  # in every fold's fitting
+    assert all({"a1", "a2", "o1", "o2"} - ids for ids in seen)  # each fit leaves its held-out fold out
+    assert [r["id"] for r in report["results"]] == ["a1", "a2", "o1", "o2"] and report["trained_also"] == 2
+
+
 def test_cited_sources_are_numbered_without_gaps():
     from ingest.domain.answers import Answer, Source
 

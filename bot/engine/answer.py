@@ -49,6 +49,7 @@ _LINK = re.compile(r"!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])|https?://\S+|www\.\S
 _BLANK = re.compile(r"_{3,}")
 _LABEL = re.compile(r"[\w ./#-]{1,30}:")
 _NAME_WORD = re.compile(r"\b[A-Za-z][A-Za-z0-9]*\b")
+_ITEM = re.compile(r"\s*(?:[-*•+]|\d{1,2}[.)])\s+")  # what a list item's line starts with
 _FOLLOW_UP_WORDS = re.compile(r"\b(it|its|this|that|these|those|they|them|there|one|ones|more|else|also|same|example|instead)\b", re.I)
 
 
@@ -225,8 +226,10 @@ class Engine(AnswerEngine):
         """The sentences an extractive answer quotes, in the order it quotes them: the best one
         first (the answer leads with its answer), then the sentences right after it in the same
         passage while they stay relevant (the steps of a procedure, together and in order), then
-        the best sentence of the next passages when it scores nearly as well. Every point clears
-        the relevance floor; none is a heading, a link list, a blank form line or a table rule."""
+        the best sentence of the next passages when it scores nearly as well. A sentence that
+        introduces a list ("here are five recommendations:") is followed by the list's items.
+        Every point clears the relevance floor, except a list's items; none is a heading, a link
+        list, a blank form line or a table rule."""
         cands = [c for c in self.sentence_candidates(retrieval) if _relevant(c)]
         if not cands:
             return []
@@ -236,7 +239,7 @@ class Engine(AnswerEngine):
         by_start = {c.unit.start: c for c in cands if c.hit == lead.hit}
         order = [u.start for u in hit.units]
         last = lead
-        for _ in range(LEAD_WINDOW - 1):
+        for _ in range(0 if self._list_after(hit, lead) else LEAD_WINDOW - 1):  # a list: its items follow below
             i = order.index(last.unit.start) + 1
             nxt = by_start.get(order[i]) if i < len(order) else None
             if nxt is None or hit.chunk.text[last.unit.end : nxt.unit.start].count("\n") > 2:
@@ -248,7 +251,39 @@ class Engine(AnswerEngine):
             quoted = {fold_markup(retrieval.hits[p.hit].chunk.text[p.unit.start : p.unit.end]) for p in points}
             if best.score >= lead.score - OTHER_SOURCE_MARGIN and fold_markup(retrieval.hits[i].chunk.text[best.unit.start : best.unit.end]) not in quoted:
                 points.append(best)
-        return points[:MAX_ANSWER_POINTS]
+        out: list[Candidate] = []
+        for p in points:  # a sentence that introduces a list is followed by the list's items
+            for c in [p, *self._list_after(retrieval.hits[p.hit], p)]:
+                if not any(o.hit == c.hit and o.unit.start == c.unit.start for o in out):
+                    out.append(c)
+        return out[:MAX_ANSWER_POINTS]
+
+    def _list_after(self, hit: Hit, lead: Candidate) -> list[Candidate]:
+        """When the lead sentence introduces a list ("here are five recommendations:"), the
+        list's items that follow it, in order, whether or not each item repeats the question's
+        words: the list is the answer. Items end where the list does (a line that is not an item
+        and not under one) or at a new section."""
+        text = hit.chunk.text
+        if not text[lead.unit.start : lead.unit.end].rstrip(" *_").endswith(":"):
+            return []
+        items: list[Candidate] = []
+        labels = _labels(hit.chunk.title, hit.chunk.section)
+        end = lead.unit.end
+        for u in hit.units:
+            if u.start < lead.unit.end:
+                continue
+            if text[end : u.start].count("\n") > 2 or text[u.start : u.end].lstrip().startswith("#"):
+                break  # a new section
+            line = text[text.rfind("\n", 0, u.start) + 1 : u.start]
+            if _ITEM.fullmatch(line):
+                if quotable(text, u.start, u.end, labels):
+                    items.append(Candidate(lead.hit, u, 0.0, lead.score))
+                    if len(items) >= MAX_ANSWER_POINTS - 1:
+                        break
+            elif line == "" and items:
+                break  # an unindented line that is not an item: the list is over
+            end = u.end
+        return items
 
     # -- sources and extractive answers ----------------------------------------------------------
     def sources(self, retrieval: Retrieval, hits: list[Hit]) -> list[Source]:

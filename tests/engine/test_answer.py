@@ -38,6 +38,12 @@ def index(tmp_path_factory, encoder):
         "# Team meeting notes\n\nOur professional learning community meets on Tuesdays. Each professional "
         "learning community brings one piece of student work and sorts it by the success criteria.\n",
         encoding="utf-8")
+    # a sentence that introduces a list whose items share no word with the question
+    (folder / "gallery-walk.md").write_text(
+        "# Gallery walk protocol\n\nA gallery walk of finished choice-board products runs in three moves:\n\n"
+        "1. Pin every poster at eye level around the room.\n2. Hand each visitor two sticky notes, one green "
+        "and one yellow.\n3. Close with a two-minute circle where partners read their notes aloud.\n\n"
+        "Afterwards, file the posters in the portfolio bin.\n", encoding="utf-8")
     # the same passage as Markdown and as a PDF: one slot, not two
     (folder / "estimation.md").write_text(f"# Estimation Exit Tickets\n\n{SAME_PASSAGE}\n", encoding="utf-8")
     make_pdf(folder, "estimation.pdf", pages=[SAME_PASSAGE], title="Estimation Exit Tickets")
@@ -269,6 +275,17 @@ def test_every_point_of_an_answer_is_relevant_and_the_answer_leads_with_it(engin
     assert not ans.abstained
     first = ans.text.splitlines()[0]
     assert re.search(r"\bminutes?\b|practice", first, re.I), ans.text
+
+
+def test_a_sentence_that_introduces_a_list_is_followed_by_its_items_in_order(engine: Engine):
+    ans = engine.answer("How do I run a gallery walk of choice-board products?")
+    lines = [sentence for sentence, _ in _bullets(ans.text)]
+    lead = lines.index("A gallery walk of finished choice-board products runs in three moves:")
+    assert lines[lead + 1 : lead + 4] == [
+        "Pin every poster at eye level around the room.",
+        "Hand each visitor two sticky notes, one green and one yellow.",
+        "Close with a two-minute circle where partners read their notes aloud.",
+    ], ans.text
 
 
 def test_cross_validation_answers_each_fold_with_weights_fitted_on_the_others(engine: Engine, tmp_path: Path):

@@ -35,6 +35,7 @@ from .retrieval import Retrieval
 
 EVAL_K = 10
 INNER_FOLDS = 4
+MAX_FALSE_REFUSAL = 0.06  # the operating point refuses at most this share of answerable questions
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _WS = re.compile(r"\s+")
 _MARKS = re.compile(r"\[\d+\]|•")
@@ -229,11 +230,15 @@ def _sentence_groups(engine: Engine, ranked: list[tuple[Gathered, Retrieval]]) -
 
 
 def choose_threshold(p_answerable: np.ndarray, p_oos: np.ndarray) -> float:
-    """The threshold that best trades refusals of answerable questions (counted 1.5 times, a
-    teacher left without an answer) against answers to out-of-scope ones (counted once)."""
+    """The operating point: of the thresholds that refuse at most MAX_FALSE_REFUSAL of the
+    answerable questions (a teacher left without an answer is the costlier error), the one that
+    refuses the most out-of-scope questions, and the lowest of those. The cap sits under the
+    10% the product allows because the probabilities it is chosen on come from inner folds and
+    refusals grow a little on new questions (measured: 6% on inner folds gave 7% held out)."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    cost = [1.5 * np.mean(p_answerable < t) + np.mean(p_oos >= t) for t in grid]
-    return float(grid[int(np.argmin(cost))])
+    allowed = [t for t in grid if np.mean(p_answerable < t) <= MAX_FALSE_REFUSAL] or [grid[0]]
+    refused = [np.mean(p_oos < t) if len(p_oos) else 0.0 for t in allowed]
+    return float(allowed[int(np.argmax(refused))])  # argmax: the first, so the lowest, of the best
 
 
 def fit_model(engine: Engine, data: list[Gathered]) -> Model:

@@ -343,6 +343,19 @@ def test_questions_trained_also_join_every_fold_and_are_never_scored(engine: Eng
     assert [r["id"] for r in report["results"]] == ["a1", "a2", "o1", "o2"] and report["trained_also"] == 2
 
 
+def test_the_operating_point_caps_false_refusals_then_refuses_the_most_out_of_scope():
+    import numpy as np
+
+    from bot.engine.evaluate import MAX_FALSE_REFUSAL, choose_threshold
+
+    answerable = np.array([0.2] + [0.5 + 0.02 * i for i in range(19)])  # one in twenty is weakly supported
+    oos = np.array([0.1, 0.3, 0.45, 0.6, 0.9])
+    t = choose_threshold(answerable, oos)
+    assert np.mean(answerable < t) <= MAX_FALSE_REFUSAL  # 1/20 refused at most
+    assert t == 0.46  # the lowest that refuses 0.1, 0.3 and 0.45; above 0.50 a second answerable one goes
+    assert choose_threshold(np.array([0.01, 0.02]), np.array([0.5])) == 0.05  # nothing allowed: refuse least
+
+
 def test_cited_sources_are_numbered_without_gaps():
     from ingest.domain.answers import Answer, Source
 

@@ -239,7 +239,7 @@ class Engine(AnswerEngine):
         by_start = {c.unit.start: c for c in cands if c.hit == lead.hit}
         order = [u.start for u in hit.units]
         last = lead
-        for _ in range(0 if self._list_after(hit, lead) else LEAD_WINDOW - 1):  # a list: its items follow below
+        for _ in range(0 if _introduces_list(hit.chunk.text, lead.unit) else LEAD_WINDOW - 1):  # its items follow below
             i = order.index(last.unit.start) + 1
             nxt = by_start.get(order[i]) if i < len(order) else None
             if nxt is None or hit.chunk.text[last.unit.end : nxt.unit.start].count("\n") > 2:
@@ -258,26 +258,26 @@ class Engine(AnswerEngine):
                     out.append(c)
         return out[:MAX_ANSWER_POINTS]
 
-    def _list_after(self, hit: Hit, lead: Candidate) -> list[Candidate]:
-        """When the lead sentence introduces a list ("here are five recommendations:"), the
-        list's items that follow it, in order, whether or not each item repeats the question's
-        words: the list is the answer. Items end where the list does (a line that is not an item
-        and not under one) or at a new section."""
+    def _list_after(self, hit: Hit, intro: Candidate) -> list[Candidate]:
+        """When `intro` introduces a list ("here are five recommendations:"), the list's items
+        that follow it, in order, whether or not each item repeats the question's words: the
+        list is the answer. Items end where the list does (an unindented line that is not an
+        item) or at a new section."""
         text = hit.chunk.text
-        if not text[lead.unit.start : lead.unit.end].rstrip(" *_").endswith(":"):
+        if not _introduces_list(text, intro.unit):
             return []
         items: list[Candidate] = []
         labels = _labels(hit.chunk.title, hit.chunk.section)
-        end = lead.unit.end
+        end = intro.unit.end
         for u in hit.units:
-            if u.start < lead.unit.end:
+            if u.start < intro.unit.end:
                 continue
             if text[end : u.start].count("\n") > 2 or text[u.start : u.end].lstrip().startswith("#"):
                 break  # a new section
             line = text[text.rfind("\n", 0, u.start) + 1 : u.start]
             if _ITEM.fullmatch(line):
                 if quotable(text, u.start, u.end, labels):
-                    items.append(Candidate(lead.hit, u, 0.0, lead.score))
+                    items.append(Candidate(intro.hit, u, 0.0, intro.score))
                     if len(items) >= MAX_ANSWER_POINTS - 1:
                         break
             elif line == "" and items:
@@ -324,6 +324,10 @@ class Engine(AnswerEngine):
         if self.kb.chunk_count() == 0:
             return Answer(question=question, text="", abstained=True, sources=[], abstention="empty_index")
         return Answer(question=question, text="", abstained=True, sources=closest, abstention="no_support")
+
+
+def _introduces_list(text: str, unit: Unit) -> bool:
+    return text[unit.start : unit.end].rstrip(" *_").endswith(":")
 
 
 def _relevant(c: Candidate) -> bool:

@@ -234,7 +234,7 @@ def choose_threshold(p_answerable: np.ndarray, p_oos: np.ndarray) -> float:
     answerable questions (a teacher left without an answer is the costlier error), the one that
     refuses the most out-of-scope questions, and the lowest of those. The cap sits under the
     10% the product allows because the probabilities it is chosen on come from inner folds and
-    refusals grow a little on new questions (measured: 6% on inner folds gave 7% held out)."""
+    refusals grow a little on new questions."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     allowed = [t for t in grid if np.mean(p_answerable < t) <= MAX_FALSE_REFUSAL] or [grid[0]]
     refused = [np.mean(p_oos < t) if len(p_oos) else 0.0 for t in allowed]

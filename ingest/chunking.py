@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 from .domain import Chunk, Document
 
 # 4: a heading line is a block of its own; chunks carry their sentence spans (sentence vectors).
-CHUNKER_VERSION = "4"
+# 5: no sentence ends after a title or an initial ("Mr. Okafor", "J. Rivera", "e.g.").
+CHUNKER_VERSION = "5"
 PREFIX_MAX_TOKENS = 40
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -25,6 +26,8 @@ _BLOCK_START = re.compile(r"^[ \t]*(?:#{1,6}\s|[*+\-•◦▪>|]|\d{1,3}[.)]\s|[
 _HEADING_LINE = re.compile(r"^[ \t]*#{1,6}\s")
 # A sentence ends at . ! ? (or …) followed by space and something that can start a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9*])")
+# A period after these is not a sentence's end: "Mr. Okafor", "Dr. Lee", "e.g. a rubric", "J. Rivera".
+_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sr|Jr|St|Mt|vs|No|Fig|approx|cf|e\.g|i\.e)|(?<![\w.])[A-Z])\.$")
 _WORD = re.compile(r"\S+")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\]\([^)]*\)")
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
@@ -76,6 +79,8 @@ def split_blocks(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str, a: int, b: int) -> list[tuple[int, int]]:
     out, s = [], a
     for m in _SENTENCE_END.finditer(text, a, b):
+        if _ABBREVIATION.search(text, max(a, m.start() - 8), m.start()):
+            continue
         out.append((s, m.start()))
         s = m.end()
     out.append((s, b))

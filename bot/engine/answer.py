@@ -234,8 +234,8 @@ class Engine(AnswerEngine):
         if not cands:
             return []
         lead = max(cands, key=lambda c: (c.score, -c.hit, -c.unit.start))
-        points = [lead]
         hit = retrieval.hits[lead.hit]
+        points = [*self._antecedent(hit, lead), lead]
         by_start = {c.unit.start: c for c in cands if c.hit == lead.hit}
         order = [u.start for u in hit.units]
         last = lead
@@ -257,6 +257,21 @@ class Engine(AnswerEngine):
                 if not any(o.hit == c.hit and o.unit.start == c.unit.start for o in out):
                     out.append(c)
         return out[:MAX_ANSWER_POINTS]
+
+    def _antecedent(self, hit: Hit, lead: Candidate) -> list[Candidate]:
+        """The sentence right before the lead when the lead cannot be read without it ("That was
+        the driving force for us", "These include…"): the sentence it refers back to, from the
+        same paragraph, quoted first so the answer reads in the source's order."""
+        text = hit.chunk.text
+        if not _ANAPHOR.match(strip_markup_prefix_text(text[lead.unit.start : lead.unit.end])):
+            return []
+        before = [u for u in hit.units if u.end <= lead.unit.start]
+        if not before:
+            return []
+        prev = before[-1]
+        if "\n\n" in text[prev.end : lead.unit.start] or not quotable(text, prev.start, prev.end, _labels(hit.chunk.title, hit.chunk.section)):
+            return []
+        return [Candidate(lead.hit, prev, 0.0, lead.score)]
 
     def _list_after(self, hit: Hit, intro: Candidate) -> list[Candidate]:
         """When `intro` introduces a list ("here are five recommendations:"), the list's items
@@ -327,7 +342,17 @@ class Engine(AnswerEngine):
 
 
 def _introduces_list(text: str, unit: Unit) -> bool:
-    return text[unit.start : unit.end].rstrip(" *_").endswith(":")
+    """A sentence that ends in a colon or an ellipsis ("Students will be able to...") leads into
+    the list under it."""
+    return text[unit.start : unit.end].rstrip(" *_").endswith((":", "...", "…"))
+
+
+# A sentence that opens by pointing back ("That was…", "These include…", "It also…") needs the one before it.
+_ANAPHOR = re.compile(r"[\"“'‘(]*(?:that|this|these|those|it|they|such|then|both)\b", re.I)
+
+
+def strip_markup_prefix_text(text: str) -> str:
+    return re.sub(r"^[\s>*_#|•-]+", "", text)
 
 
 def _relevant(c: Candidate) -> bool:

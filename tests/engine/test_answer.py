@@ -44,6 +44,10 @@ def index(tmp_path_factory, encoder):
         "1. Pin every poster at eye level around the room.\n2. Hand each visitor two sticky notes, one green "
         "and one yellow.\n3. Close with a two-minute circle where partners read their notes aloud.\n\n"
         "Afterwards, file the posters in the portfolio bin.\n", encoding="utf-8")
+    # a sentence that points back to the one before it ("That is how...")
+    (folder / "rain-stick.md").write_text(
+        "# Classroom signals\n\nMr. Okafor keeps a rain stick on the windowsill beside the turtle tank. "
+        "That is how his fourth graders know to freeze, put pencils down and look at the board.\n", encoding="utf-8")
     # the same passage as Markdown and as a PDF: one slot, not two
     (folder / "estimation.md").write_text(f"# Estimation Exit Tickets\n\n{SAME_PASSAGE}\n", encoding="utf-8")
     make_pdf(folder, "estimation.pdf", pages=[SAME_PASSAGE], title="Estimation Exit Tickets")
@@ -286,6 +290,24 @@ def test_a_sentence_that_introduces_a_list_is_followed_by_its_items_in_order(eng
         "Hand each visitor two sticky notes, one green and one yellow.",
         "Close with a two-minute circle where partners read their notes aloud.",
     ], ans.text
+
+
+def test_a_lead_that_points_back_is_preceded_by_the_sentence_it_points_to(engine: Engine):
+    ans = engine.answer("How do fourth graders know to freeze, put pencils down and look at the board?")
+    lines = [sentence for sentence, _ in _bullets(ans.text)]
+    lead = lines.index("That is how his fourth graders know to freeze, put pencils down and look at the board.")
+    assert lead > 0 and lines[lead - 1] == "Mr. Okafor keeps a rain stick on the windowsill beside the turtle tank.", ans.text
+
+
+@pytest.mark.parametrize("text, intro", [
+    ("Students will be able to...", True), ("Students will be able to…", True), ("Gather these materials:", True),
+    ("**Materials:**", True), ("Students sort the cards.", False), ("Wait... then go.", False),
+])
+def test_a_colon_or_an_ellipsis_introduces_a_list(text: str, intro: bool):
+    from bot.engine.answer import _introduces_list
+    from bot.engine.retrieval import Unit
+
+    assert _introduces_list(text, Unit(0, len(text), 0.0, 0.0)) is intro
 
 
 def test_cross_validation_answers_each_fold_with_weights_fitted_on_the_others(engine: Engine, tmp_path: Path):

@@ -92,3 +92,12 @@ def test_a_heading_is_a_block_of_its_own_even_without_a_blank_line():
     assert blocks[1].startswith("The lighthouse warm-up")
     spans = [text[a:b] for a, b in sentence_spans(text)]
     assert spans == ["## How it works", "The lighthouse warm-up has each student circle three words.", "Then they pick a column."]
+
+
+def test_a_title_or_an_initial_does_not_end_a_sentence():
+    from ingest.chunking import sentence_spans
+
+    text = "Mr. Okafor keeps a rain stick. Ask Dr. Lee or J. Rivera, e.g. Before lunch. Grade 5. Then stop."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Mr. Okafor keeps a rain stick.", "Ask Dr. Lee or J. Rivera, e.g. Before lunch.", "Grade 5.", "Then stop.",
+    ]

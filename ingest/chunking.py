@@ -96,7 +96,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 class Chunker:
-    def __init__(self, count_tokens: TokenCounter, *, target_tokens: int = 160, max_tokens: int = 254) -> None:
+    def __init__(self, count_tokens: TokenCounter, *, target_tokens: int = 224, max_tokens: int = 254) -> None:
         if target_tokens + 8 > max_tokens:
             raise ValueError("target_tokens must leave room for a title prefix")
         self.count = count_tokens

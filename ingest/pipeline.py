@@ -25,7 +25,7 @@ from . import aliases
 from .chunking import CHUNKER_VERSION, Chunker
 from .domain import Chunk, Document, Tags
 from .embeddings import Encoder
-from .errors import FileTooLarge, GuidepostError, IndexUnavailable, NoExtractableText, UnsupportedFile
+from .errors import ConfigError, FileTooLarge, GuidepostError, IndexUnavailable, NoExtractableText, UnsupportedFile
 from .loaders import is_sidecar, load_bytes, load_file, supported_suffixes
 from .privacy import scan_document
 from .standards import mapping_rows, standards_in
@@ -227,6 +227,9 @@ class Ingestor:
         self.settings = settings
         self.kb = kb
         self.encoder = encoder
+        if settings.chunk_tokens + 8 > encoder.max_tokens:  # a model that sees fewer word-pieces than MiniLM
+            raise ConfigError(f"GUIDEPOST_CHUNK_TOKENS={settings.chunk_tokens} is too large for {encoder.model_id}, which sees "
+                              f"{encoder.max_tokens} word-pieces: use at most {encoder.max_tokens - 8}")
         self.chunker = Chunker(encoder.count_tokens, target_tokens=settings.chunk_tokens, max_tokens=encoder.max_tokens)
 
     @classmethod

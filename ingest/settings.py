@@ -53,7 +53,8 @@ class IndexSettings(_FromEnvironment):
 
     # --- chunking ------------------------------------------------------------------------
     chunk_tokens: int = Field(
-        160, ge=32, le=250, description="Target word-pieces per chunk (the encoder sees 256 including the title prefix)."
+        224, ge=32, le=246,
+        description="Target word-pieces per chunk (the encoder sees 256: 254 after [CLS] and [SEP], 8 kept for the title prefix).",
     )
 
     # --- ingest limits -------------------------------------------------------------------

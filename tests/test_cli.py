@@ -290,6 +290,10 @@ def test_configuration_errors_exit_2_naming_the_variable(run, monkeypatch, tmp_p
     res = run("sources", "list")
     assert res.exit_code == 2 and "GUIDEPOST_TOP_K=lots" in res.stderr and "Traceback" not in res.output
     monkeypatch.delenv("GUIDEPOST_TOP_K")
+    monkeypatch.setenv("GUIDEPOST_CHUNK_TOKENS", "250")  # leaves no room for the title prefix
+    res = run("ingest", str(KNOWLEDGE / "guides"))
+    assert res.exit_code == 2 and "GUIDEPOST_CHUNK_TOKENS=250" in res.stderr and "Traceback" not in res.output
+    monkeypatch.delenv("GUIDEPOST_CHUNK_TOKENS")
     monkeypatch.setenv("GUIDEPOST_EMBEDDING_MODEL_PATH", str(tmp_path / "no-model"))
     for args in (("ask", "how long are exit tickets?"), ("ingest", str(KNOWLEDGE / "guides"))):
         res = run(*args)

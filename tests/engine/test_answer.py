@@ -175,11 +175,13 @@ def test_llm_answer_without_valid_citation_falls_back_to_extractive(engine: Engi
 
 
 def test_llm_rewrites_follow_up_with_condense_prompt(engine: Engine):
-    fake = FakeListChatModel(responses=["How long does the K-2 read-aloud lesson take?", "Explain each center with a 30-second demonstration [1]."])
+    standalone = "How long does the K-2 read-aloud lesson take?"
+    reply = f"{engine.answer(standalone).sources[0].quote.strip()} [1]"  # grounded in the source it cites
+    fake = FakeListChatModel(responses=[standalone, reply])
     llm_engine = Engine(engine.settings, engine.kb, engine.encoder, writer=LLMWriter(fake))
     ans = llm_engine.answer("how long is it?", history=[("user", "What does a K-2 read-aloud lesson look like?")])
-    assert ans.standalone_question == "How long does the K-2 read-aloud lesson take?"
-    assert ans.text == "Explain each center with a 30-second demonstration [1]."
+    assert ans.standalone_question == standalone
+    assert ans.text == reply and ans.mode != "extractive"
 
 
 def test_llm_failure_falls_back(engine: Engine):

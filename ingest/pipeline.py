@@ -238,7 +238,7 @@ class Ingestor:
         h.update(data)
         h.update(b"\0sidecar\0" + extra)
         h.update(json.dumps([tags.type, tags.grade, tags.subject] + ([tags.review_by] if tags.review_by else [])).encode())
-        h.update(f"\0{CHUNKER_VERSION}\0{self.settings.chunk_tokens}\0{self.encoder.model_id}".encode())
+        h.update(f"\0{CHUNKER_VERSION}\0{self.settings.chunk_tokens}\0{self.encoder.vector_space}".encode())
         return h.hexdigest()
 
     # -- one document --------------------------------------------------------------------------
@@ -342,7 +342,7 @@ class Ingestor:
                 done(1, 0)
                 continue
             if not warm:  # load the model and open Chroma while the parser works ahead
-                self.encoder.model  # noqa: B018
+                self.encoder.load()
                 self.kb.warm()
                 warm = True
             batch.append(item)

@@ -227,6 +227,7 @@ class Ingestor:
         self.settings = settings
         self.kb = kb
         self.encoder = encoder
+        kb.use_encoder(encoder.vector_space, legacy=encoder.model_id)  # vectors of one encoder per index
         self.chunker = Chunker(encoder.count_tokens, target_tokens=settings.chunk_tokens, max_tokens=encoder.max_tokens)
 
     @classmethod

@@ -31,9 +31,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.engine import Engine  # noqa: E402 - imported now: the code under test is what was there at the start
+from bot.engine.evaluate import cross_validate, evaluate as run_eval, load_questions  # noqa: E402
 from ingest.chunking import Chunker  # noqa: E402
 from ingest.embeddings import ENCODERS, Encoder  # noqa: E402
 from ingest.loaders import load_file, supported_suffixes  # noqa: E402
+from ingest.pipeline import Ingestor  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 
@@ -107,10 +110,6 @@ def speed(encoders: dict[str, Encoder], chunks: list, qs: list[str], rounds: int
 
 
 def evaluate(shared: Path, scratch: Path, name: str, folds: int | None) -> dict:
-    from bot.engine import Engine
-    from bot.engine.evaluate import cross_validate, evaluate as run_eval, load_questions
-    from ingest.pipeline import Ingestor
-
     settings = Settings(data_dir=scratch / name, encoder=name, _env_file=None)
     folders = [shared / "seeds", shared / "corpus" / "teals-intro-cs-2", shared / "corpus" / "report-pdf"]
     ingestor = Ingestor.from_settings(settings)
@@ -170,6 +169,9 @@ def main() -> None:
                 folder = encoders[n].onnx.folder()
                 sizes[n] = round(sum(f.stat().st_size for f in folder.iterdir()) / 1e6, 1)
         results["model_mb"] = sizes
+        print(json.dumps(results), file=sys.stderr, flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
         if args.eval:
             results["eval"] = {n: evaluate(args.shared, scratch, n, args.folds) for n in names}
         print(json.dumps(results, indent=1))

@@ -103,6 +103,11 @@ class OnnxModel:
         target = self.folder()
         if self._current(target, fp):
             return self.path
+        import importlib.util
+
+        if importlib.util.find_spec("onnx") is None:  # the exporter and the quantiser need it
+            raise IndexUnavailable("GUIDEPOST_ENCODER=onnx needs the onnx package to export the model: "
+                                   "run `make install` (or `pip install onnx`), or set GUIDEPOST_ENCODER=torch")  # fmt: skip
         ensure_private_dir(self.cache_dir)
         with _file_lock(self.cache_dir / f"{self.model_id}-onnx.lock"):
             fp32 = self.folder(False)
@@ -154,16 +159,13 @@ class OnnxModel:
         ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 102], [101, 3231, 102, 0, 0, 0]], dtype=torch.long)
         mask = (ids != 0).long()
         dynamic = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, OUTPUT)}
-        try:
-            with warnings.catch_warnings(), torch.no_grad():
-                warnings.simplefilter("ignore")  # the legacy exporter's and the tracer's notices
-                torch.onnx.export(
-                    LastHidden(model), (ids, mask, torch.zeros_like(ids)), str(out / "model.onnx"), dynamo=False,
-                    input_names=list(INPUTS), output_names=[OUTPUT], dynamic_axes=dynamic, opset_version=OPSET,
-                    do_constant_folding=True,
-                )  # fmt: skip
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise IndexUnavailable(f"GUIDEPOST_ENCODER=onnx needs the onnx package ({exc}); run `make install`") from exc
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the legacy exporter's and the tracer's notices
+            torch.onnx.export(
+                LastHidden(model), (ids, mask, torch.zeros_like(ids)), str(out / "model.onnx"), dynamo=False,
+                input_names=list(INPUTS), output_names=[OUTPUT], dynamic_axes=dynamic, opset_version=OPSET,
+                do_constant_folding=True,
+            )  # fmt: skip
 
     @staticmethod
     def _quantize(src: Path, dst: Path) -> None:

@@ -201,3 +201,16 @@ def test_an_index_from_before_the_record_counts_as_torchs(settings, encoder, int
     fresh = KnowledgeBase(settings)
     fresh.use_encoder(encoder.vector_space, legacy=encoder.model_id)
     assert fresh.search_dense(encoder.encode_query("exit ticket"), 3)
+
+
+def test_without_the_onnx_package_the_error_says_what_to_do(tmp_path, monkeypatch):
+    import importlib.util
+
+    from ingest.embeddings import default_model_path
+    from ingest.errors import IndexUnavailable
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real(name, *a))
+    with pytest.raises(IndexUnavailable, match="GUIDEPOST_ENCODER=torch"):
+        OnnxModel(default_model_path(), tmp_path / "models", "m").ensure()
+    assert not (tmp_path / "models").exists()  # nothing half-made

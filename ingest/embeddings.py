@@ -118,7 +118,7 @@ class Encoder:
                               f"{self.model_path} pools otherwise: use GUIDEPOST_ENCODER=torch")  # fmt: skip
         assert self.cache_dir is not None
         return OnnxModel(self.model_path, self.cache_dir, self.model_id, quantized=self.backend == "onnx-int8",
-                         threads=self.threads, max_seq_length=self.max_tokens + SPECIAL_TOKENS)  # fmt: skip
+                         threads=self.threads)  # fmt: skip
 
     @cached_property
     def _onnx_tokenizer(self):

@@ -70,13 +70,12 @@ class OnnxModel:
     on a single thread for questions (see `Encoder.encode_query`)."""
 
     def __init__(self, model_path: Path, cache_dir: Path, model_id: str, *, quantized: bool = False,
-                 threads: int = 0, max_seq_length: int = 256) -> None:  # fmt: skip
+                 threads: int = 0) -> None:  # fmt: skip
         self.model_path = Path(model_path)
         self.cache_dir = Path(cache_dir)
         self.model_id = model_id
         self.quantized = quantized
         self.threads = threads
-        self.max_seq_length = max_seq_length
         self._sessions: dict[int, object] = {}
         self._lock = threading.Lock()
 

@@ -60,6 +60,10 @@ class IndexUnavailable(GuidepostError):
     """The knowledge base or a store in the data dir cannot be opened or written."""
 
 
+class EncoderMismatch(IndexUnavailable):
+    """The index holds vectors another encoder made (GUIDEPOST_ENCODER was changed)."""
+
+
 class PersonalDataFound(DocumentError):
     """A document looks like it holds student personal data, so it was not indexed.
     `report` (an `ingest.privacy.PrivacyReport`) says what was found and where, masked."""

@@ -230,6 +230,7 @@ class Ingestor:
         if settings.chunk_tokens + 8 > encoder.max_tokens:  # a model that sees fewer word-pieces than MiniLM
             raise ConfigError(f"GUIDEPOST_CHUNK_TOKENS={settings.chunk_tokens} is too large for {encoder.model_id}, which sees "
                               f"{encoder.max_tokens} word-pieces: use at most {encoder.max_tokens - 8}")
+        kb.use_encoder(encoder.vector_space, legacy=encoder.model_id)  # vectors of one encoder per index
         self.chunker = Chunker(encoder.count_tokens, target_tokens=settings.chunk_tokens, max_tokens=encoder.max_tokens)
 
     @classmethod
@@ -241,7 +242,7 @@ class Ingestor:
         h.update(data)
         h.update(b"\0sidecar\0" + extra)
         h.update(json.dumps([tags.type, tags.grade, tags.subject] + ([tags.review_by] if tags.review_by else [])).encode())
-        h.update(f"\0{CHUNKER_VERSION}\0{self.settings.chunk_tokens}\0{self.encoder.model_id}".encode())
+        h.update(f"\0{CHUNKER_VERSION}\0{self.settings.chunk_tokens}\0{self.encoder.vector_space}".encode())
         return h.hexdigest()
 
     # -- one document --------------------------------------------------------------------------
@@ -345,7 +346,7 @@ class Ingestor:
                 done(1, 0)
                 continue
             if not warm:  # load the model and open Chroma while the parser works ahead
-                self.encoder.model  # noqa: B018
+                self.encoder.load()
                 self.kb.warm()
                 warm = True
             batch.append(item)

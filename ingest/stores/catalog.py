@@ -84,6 +84,10 @@ MIGRATIONS = (
     CREATE INDEX IF NOT EXISTS aliases_abbr ON aliases(abbr);
     CREATE INDEX IF NOT EXISTS aliases_doc ON aliases(doc_id);
     """,
+    # 4: facts about the whole index. `vector_space`: which encoder's vectors it holds (see
+    # `Encoder.vector_space`), written by the first write; an index from before has none and
+    # was made by torch (`KnowledgeBase.use_encoder` takes it as such).
+    "CREATE TABLE IF NOT EXISTS index_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 )
 
 @dataclass
@@ -465,6 +469,13 @@ class Catalog:
     @staticmethod
     def done(tx: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
         tx.executemany("DELETE FROM journal WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    def info(self, key: str) -> str | None:
+        return self.db.query_one("SELECT value FROM index_info WHERE key = ?", (key,), row=lambda r: r[0])
+
+    @staticmethod
+    def set_info(tx: sqlite3.Connection, key: str, value: str) -> None:
+        tx.execute("INSERT OR REPLACE INTO index_info(key, value) VALUES (?, ?)", (key, value))
 
     def pending(self) -> list[str]:
         """Documents whose write did not finish (a crash)."""

@@ -39,7 +39,7 @@ import numpy as np
 from ..aliases import Alias
 from ..standards import standards_metadata
 from ..domain import Chunk, Document, Filters
-from ..errors import IndexUnavailable, SourceNotFound
+from ..errors import EncoderMismatch, IndexUnavailable, SourceNotFound
 from ..settings import IndexSettings
 from .catalog import FILENAME, Catalog, IndexStats, SourceInfo, StoredChunk
 from .files import ensure_private_dir
@@ -114,6 +114,18 @@ def chunk_ids(chunks: Sequence[Chunk]) -> list[str]:
     return ids
 
 
+def encoder_mismatch(data_dir: Path, recorded: str, wanted: str) -> str:
+    def said(space: str) -> str:
+        return "GUIDEPOST_ENCODER=onnx-int8" if space.endswith("+int8") else "GUIDEPOST_ENCODER=torch or onnx"
+
+    return (
+        f"the index in {data_dir} holds vectors made with {said(recorded)} ({recorded}), but this process "
+        f"is set to {said(wanted)} ({wanted}), whose vectors differ: searching or adding to it would give "
+        f"wrong results. Set GUIDEPOST_ENCODER back, or build a separate index with the new encoder "
+        f"(a new GUIDEPOST_DATA_DIR, then `guidepost ingest` your documents into it)."
+    )
+
+
 class KnowledgeBase:
     """Documents, chunks, keyword index and vectors in the data dir."""
 
@@ -130,6 +142,43 @@ class KnowledgeBase:
         with self.lock.hold("open the index"):  # two first runs on a new data dir create it in turn
             self.catalog = Catalog(settings.data_dir / FILENAME)
         self.vectors = Vectors(settings, self.lock)
+        self.space: str | None = None  # the encoder's vector space (`use_encoder`)
+        self._legacy: str | None = None
+        self._space_ok = False
+
+    # -- which encoder's vectors -----------------------------------------------------------------
+    def use_encoder(self, space: str, legacy: str | None = None) -> None:
+        """Declare the vector space of the encoder that will search and write this index
+        (`Encoder.vector_space`). An index whose vectors another space made raises
+        EncoderMismatch now, and so does a search or write later if another process records a
+        different space first. `legacy`: the space of an index written before spaces were
+        recorded (torch's: the encoder's model id); such an index is stamped with it."""
+        self.space = space
+        self._space_ok = False
+        self._legacy = legacy
+        self._check_space()
+
+    def _check_space(self) -> None:
+        if self.space is None or self._space_ok:
+            return
+        recorded = self.catalog.info("vector_space")
+        if recorded is None and self.catalog.chunk_count() and self._legacy is not None:
+            recorded = self._legacy  # built before the space was recorded: by torch
+        if recorded is None:
+            return  # an empty index: the first write records the space
+        if recorded != self.space:
+            raise EncoderMismatch(encoder_mismatch(self.settings.data_dir, recorded, self.space))
+        self._space_ok = True
+
+    def _record_space(self, tx) -> None:
+        """(Under the write lock, in a transaction.) Stamp the index with our space, or refuse
+        to add vectors of another space to it."""
+        if self.space is None:
+            return
+        self._space_ok = False
+        self._check_space()
+        if self.catalog.info("vector_space") is None:
+            Catalog.set_info(tx, "vector_space", self.space)
 
     def warm(self) -> None:
         """Open the vector index now rather than on the first search."""
@@ -183,6 +232,7 @@ class KnowledgeBase:
 
     def search_dense(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """The nearest chunks to a normalised query vector: (chunk_id, cosine), best first."""
+        self._check_space()
         return self.vectors.query(embedding, k, filters)
 
     def similarities(self, embedding: np.ndarray, ids: list[str]) -> dict[str, float]:
@@ -234,6 +284,7 @@ class KnowledgeBase:
             kept_pos = [i for i in range(len(ids)) if ids[i] in present]
 
             with self.catalog.db.transaction() as tx:  # 1. journal
+                self._record_space(tx)
                 Catalog.begin(tx, doc_ids, "write", now)
             sentence_rows: list[tuple[str, int, int, int, bytes]] = []
             if new_pos:  # 2. vectors

@@ -84,6 +84,10 @@ MIGRATIONS = (
     CREATE INDEX IF NOT EXISTS aliases_abbr ON aliases(abbr);
     CREATE INDEX IF NOT EXISTS aliases_doc ON aliases(doc_id);
     """,
+    # 4: documents by path. Every ingest of a folder lists the documents indexed from it (to
+    # remove those whose files are gone): without an index that is a scan of every document per
+    # folder, and an unchanged re-run of 500 folders at 100k chunks took 14% of the first run.
+    "CREATE INDEX IF NOT EXISTS documents_path ON documents(path);",
 )
 
 @dataclass
@@ -246,8 +250,10 @@ class Catalog:
                              row=SourceInfo.from_row)  # fmt: skip
 
     def under(self, folder: Path) -> list[SourceInfo]:
+        """Documents whose path lies under `folder` (case-sensitive, as paths are): a range of
+        the `documents_path` index, from "folder/" up to "folder0" ('0' follows '/')."""
         prefix = str(folder.resolve()).rstrip("/") + "/"
-        return self.db.query("SELECT * FROM documents WHERE path LIKE ? ESCAPE '\\'", (_like_prefix(prefix),),
+        return self.db.query("SELECT * FROM documents WHERE path >= ? AND path < ?", (prefix, prefix[:-1] + "0"),
                              row=SourceInfo.from_row)  # fmt: skip
 
     def added_at(self, doc_ids: Sequence[str]) -> dict[str, float]:

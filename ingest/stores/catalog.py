@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from .knowledge_base import Version
 
 FILENAME = "catalog.sqlite3"
+BM25_WEIGHTS = "2.0, 1.5, 1.0"  # title, section headings, text
+BM25_K1_PLUS_1 = 2.2  # FTS5's bm25 k1 is 1.2: a word adds at most idf * (k1 + 1) to a row's score
+FILTER_CACHE = 32  # filters whose chunk sets are kept
+PHRASE_CACHE_ROWS = 4_000_000  # (rowid, score) pairs of one-word queries kept: about 64 MB
 
 MIGRATIONS = (
     # 1: the schema as it was before versions were kept
@@ -287,35 +291,105 @@ class Catalog:
         return int(self.db.query_one("SELECT COUNT(*) FROM chunks_fts", row=lambda r: r[0]) or 0)
 
     # --- keyword search --------------------------------------------------------------------
+    #
+    # FTS5's bm25() of an OR of the question's words costs a few microseconds for every row that
+    # matches any of them, and a question's common words ("students", "lesson") match most rows:
+    # 45-245 ms a question at 100k chunks. But bm25() is a sum over the query's phrases, each
+    # term of which depends only on that phrase, the row and the index's statistics: so the
+    # score of an OR query is the sum of the scores of one-word queries (checked to 1e-15). Each
+    # word's per-row scores are read once from FTS5 itself (the same tokenizer, stemmer, column
+    # weights, idf and length normalisation) and kept as arrays until the catalog changes; a
+    # question then costs array sums. The common words, the costly ones to read, are exactly
+    # those that come back in question after question.
+
+    def _memo(self) -> dict[str, Any]:
+        """A cache of what this connection read, emptied whenever the catalog changed."""
+        gen = self.db.generation()
+        if getattr(self, "_memo_gen", None) != gen:
+            self._memo_gen, self._memo_data = gen, {}
+        return self._memo_data
+
+    def _max_rowid(self, memo: dict[str, Any]) -> int:
+        if "max_rowid" not in memo:
+            memo["max_rowid"] = int(self.db.query_one("SELECT MAX(rowid) FROM chunks", row=lambda r: r[0]) or 0)
+        return memo["max_rowid"]
+
+    def _phrase_scores(self, phrase: str, memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(rowids, bm25 of the one-phrase query) of every row the phrase matches."""
+        cache: dict[str, tuple[np.ndarray, np.ndarray]] = memo.setdefault("phrases", {})
+        hit = cache.pop(phrase, None)
+        if hit is None:
+            rows = self.db.query(f"SELECT rowid, -bm25(chunks_fts, {BM25_WEIGHTS}) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                                 (phrase,), row=tuple)  # fmt: skip
+            hit = (np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows)),
+                   np.fromiter((x for _, x in rows), dtype=np.float64, count=len(rows)))  # fmt: skip
+            memo["cached_rows"] = memo.get("cached_rows", 0) + len(rows)
+            while cache and memo["cached_rows"] > PHRASE_CACHE_ROWS:  # least recently used first
+                memo["cached_rows"] -= len(cache.pop(next(iter(cache)))[0])
+        cache[phrase] = hit  # most recently used last
+        return hit
+
+    def filtered_rows(self, filters: Filters | None) -> tuple[np.ndarray, list[str]] | None:
+        """The chunks `filters` lets through, as (a mask over chunk rowids, chunk ids); None for
+        no filter. Read once per filter while the catalog is unchanged (a scan of the documents'
+        tags), so both searches restrict to a set instead of testing every row they meet."""
+        where, params = filters_sql(filters)
+        if not where:
+            return None
+        memo = self._memo()
+        cache = memo.setdefault("filtered", {})
+        key = (where, tuple(params))
+        if key not in cache:
+            rows = self.db.query(f"SELECT c.rowid, c.chunk_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                                 f"WHERE 1 {where}", params, row=tuple)  # fmt: skip
+            mask = np.zeros(self._max_rowid(memo) + 1, dtype=bool)
+            mask[[r for r, _ in rows]] = True
+            if len(cache) >= FILTER_CACHE:
+                cache.pop(next(iter(cache)))
+            cache[key] = (mask, [c for _, c in rows])
+        return cache[key]
 
     def search_keyword(self, terms: Sequence[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """BM25 over titles, section headings and chunk text (title and headings weigh more).
-        Returns (chunk_id, score) with higher = better."""
-        if not terms:
+        """BM25 over titles, section headings and chunk text (title and headings weigh more):
+        FTS5's bm25() of the OR of the terms, the k best rows, computed as a sum of one-term
+        scores (see above). Returns (chunk_id, score) with higher = better."""
+        if not terms or k <= 0:
             return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-        where, params = filters_sql(filters)
-        if not where:  # rank in FTS5 alone, then join the k best: half the time at 27k chunks
-            sql = """SELECT c.chunk_id, f.score
-                     FROM (SELECT rowid, -bm25(chunks_fts, 2.0, 1.5, 1.0) AS score FROM chunks_fts
-                           WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT ?) f
-                     JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score DESC"""
-            return self.db.query(sql, [match, k], row=lambda r: (r["chunk_id"], float(r["score"])))
-        sql = f"""SELECT c.chunk_id, -bm25(chunks_fts, 2.0, 1.5, 1.0) AS score
-                  FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                  JOIN documents d ON d.doc_id = c.doc_id
-                  WHERE chunks_fts MATCH ? {where}
-                  ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT ?"""
-        return self.db.query(sql, [match, *params, k], row=lambda r: (r["chunk_id"], float(r["score"])))
+        memo = self._memo()
+        allowed = self.filtered_rows(filters)
+        parts = [self._phrase_scores('"' + t.replace('"', "") + '"', memo) for t in terms]
+        rowids = np.concatenate([r for r, _ in parts])
+        if not len(rowids):
+            return []
+        size = max(self._max_rowid(memo), int(rowids.max())) + 1
+        scores = np.zeros(size)
+        for r, x in parts:  # in the query's order, as bm25() adds them
+            scores[r] += x  # a phrase matches a row once: no repeated index within `r`
+        matched = np.zeros(size, dtype=bool)
+        matched[rowids] = True
+        if allowed is not None:
+            matched[: len(allowed[0])] &= allowed[0]
+            matched[len(allowed[0]) :] = False
+        rows = np.flatnonzero(matched)
+        if len(rows) > k:  # the k best (with every row tied with the k-th), then in order
+            cut = scores[rows[np.argpartition(-scores[rows], k - 1)[k - 1]]]
+            rows = rows[scores[rows] >= cut]
+        best = rows[np.lexsort((rows, -scores[rows]))][:k]  # equal scores by rowid
+        return self._with_chunk_ids([(int(r), float(scores[r])) for r in best])
+
+    def _with_chunk_ids(self, top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+        if not top:
+            return []
+        ids = dict(self.db.query(f"SELECT rowid, chunk_id FROM chunks WHERE rowid IN ({_marks(len(top))})",
+                                 [r for r, _ in top], row=tuple))  # fmt: skip
+        return [(ids[r], s) for r, s in top if r in ids]
 
     def term_frequency(self, term: str) -> int:
         """In how many chunks a (stemmed, by FTS5's Porter stemmer) keyword occurs."""
         term = term.replace('"', "")
         if not term:
             return 0
-        n = self.db.query_one("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('"' + term + '"',),
-                              row=lambda r: r[0])  # fmt: skip
-        return int(n or 0)
+        return len(self._phrase_scores('"' + term + '"', self._memo())[0])
 
     # --- sentences and acronyms ------------------------------------------------------------
 

@@ -287,6 +287,14 @@ class Catalog:
     def chunk_count(self) -> int:
         return int(self.db.query_one("SELECT COUNT(*) FROM chunks", row=lambda r: r[0]) or 0)
 
+    def cached_chunk_count(self) -> int:
+        """`chunk_count`, read once while the catalog is unchanged (the vector index holds as
+        many vectors: `KnowledgeBase` keeps them consistent)."""
+        memo = self._memo()
+        if "chunks" not in memo:
+            memo["chunks"] = self.chunk_count()
+        return memo["chunks"]
+
     def keyword_rows(self) -> int:
         return int(self.db.query_one("SELECT COUNT(*) FROM chunks_fts", row=lambda r: r[0]) or 0)
 

@@ -182,8 +182,14 @@ class KnowledgeBase:
         return self.catalog.search_keyword(terms, k, filters)
 
     def search_dense(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """The nearest chunks to a normalised query vector: (chunk_id, cosine), best first."""
-        return self.vectors.query(embedding, k, filters)
+        """The nearest chunks to a normalised query vector: (chunk_id, cosine), best first.
+        A filter becomes the set of chunks it lets through (read from the catalog, cached until
+        the catalog changes), and the vectors are searched among those."""
+        allowed = self.catalog.filtered_rows(filters)
+        if allowed is not None and not allowed[1]:
+            return []
+        return self.vectors.query(embedding, k, filters, ids=None if allowed is None else allowed[1],
+                                  count=self.catalog.cached_chunk_count())  # fmt: skip
 
     def similarities(self, embedding: np.ndarray, ids: list[str]) -> dict[str, float]:
         """Exact cosine similarity of the stored vectors of `ids` to `embedding`."""

@@ -1,18 +1,22 @@
-"""Keyword search ranks exactly as FTS5's bm25() of the OR of the question's words does (the
-catalog computes it as a sum of cached one-word scores: see `Catalog.search_keyword`), with
-and without filters, and sees a change to the index at once."""
+"""Searches at scale. Keyword search ranks exactly as FTS5's bm25() of the OR of the question's
+words does (the catalog computes it as a sum of cached one-word scores: see
+`Catalog.search_keyword`), with and without filters, and sees a change to the index at once.
+A filtered dense search (among the chunk ids the catalog lets through) finds what a Chroma
+`where` clause finds."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.domain import Filters
 from ingest.settings import Settings
 from ingest.stores import KnowledgeBase
 from ingest.stores.catalog import filters_sql
+from ingest.stores.vectors import filters_where
 
 COMMON = "students teacher lesson class practice group".split()
 RARE = "fractions rubric debugging python dictionary loops portfolio coalition exit ticket".split()
@@ -84,3 +88,22 @@ def test_keyword_search_sees_a_new_chunk_at_once(kb: KnowledgeBase) -> None:
     assert after[0][0] == "d99-0" and after != before and kb.term_frequency("zebra") == 1
     assert after == fts5_ranking(kb, ["zebra", "students"], 5, None)  # idf and lengths moved for every row
     assert [c for c, _ in kb.search_keyword(["zebra"], 5, Filters(type="report"))] == ["d99-0"]
+
+
+def test_filtered_dense_search_finds_what_a_where_clause_finds(kb: KnowledgeBase) -> None:
+    rng = np.random.default_rng(5)
+    rows = kb.catalog.db.query("SELECT c.chunk_id, d.doc_id, d.type, d.grade_min, d.grade_max FROM chunks c "
+                               "JOIN documents d ON d.doc_id = c.doc_id", row=tuple)  # fmt: skip
+    vecs = rng.normal(size=(len(rows), 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    metas = [{"doc_id": d, "type": t, "grade_min": lo, "grade_max": hi, "subject": ""} for _, d, t, lo, hi in rows]
+    kb.vectors.upsert([r[0] for r in rows], vecs, ["x"] * len(rows), metas)
+    types = {r[0]: r[2] for r in rows}
+    for q in vecs[:5]:
+        for f in FILTERS:
+            got = kb.search_dense(q, 10, f)
+            where = filters_where(f)
+            want = kb.vectors.collection.query(query_embeddings=[q], n_results=10, where=where, include=["distances"])
+            assert [c for c, _ in got] == want["ids"][0], f
+            assert got and (f is None or f.type is None or {types[c] for c, _ in got} == {f.type})
+    assert kb.search_dense(vecs[0], 10, Filters(type="lesson_template")) == []  # a filter nothing passes

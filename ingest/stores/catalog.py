@@ -410,8 +410,15 @@ class Catalog:
             chunk_ids, row=tuple,
         )  # fmt: skip
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {}
-        for cid, a, b, blob in rows:
-            out.setdefault(cid, []).append((a, b, np.frombuffer(blob, dtype=np.float16).astype(np.float32)))
+        if not rows:
+            return out
+        width = len(rows[0][3])
+        if all(len(r[3]) == width for r in rows):  # one decode for every vector (rows are views of it)
+            vecs = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
+        else:  # vectors of two models (an index being re-embedded): one at a time
+            vecs = [np.frombuffer(r[3], dtype=np.float16).astype(np.float32) for r in rows]  # type: ignore[assignment]
+        for (cid, a, b, _), v in zip(rows, vecs):
+            out.setdefault(cid, []).append((a, b, v))
         return out
 
     def with_sentences(self, chunk_ids: Sequence[str]) -> set[str]:

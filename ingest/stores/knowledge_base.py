@@ -132,8 +132,10 @@ class KnowledgeBase:
         self.vectors = Vectors(settings, self.lock)
 
     def warm(self) -> None:
-        """Open the vector index now rather than on the first search."""
+        """Open the vector index, and read the common words' keyword scores, now rather than
+        on the first searches."""
         self.vectors.collection  # noqa: B018
+        self.catalog.warm_keywords()
 
     # -- documents -------------------------------------------------------------------------------
     def version_of(self, source_key: str) -> str | None:

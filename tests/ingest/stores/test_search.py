@@ -107,3 +107,13 @@ def test_filtered_dense_search_finds_what_a_where_clause_finds(kb: KnowledgeBase
             assert [c for c, _ in got] == want["ids"][0], f
             assert got and (f is None or f.type is None or {types[c] for c, _ in got} == {f.type})
     assert kb.search_dense(vecs[0], 10, Filters(type="lesson_template")) == []  # a filter nothing passes
+
+
+def test_common_words_read_ahead_rank_the_same(kb: KnowledgeBase) -> None:
+    from ingest.stores.catalog import fts5_tokens
+
+    assert fts5_tokens('"students"') == fts5_tokens('"student"') == ("student",)
+    assert kb.catalog.warm_keywords(share=0.2) >= len(COMMON)  # the common words, under their stems
+    for terms in QUERIES:
+        assert kb.search_keyword(terms, 60) == fts5_ranking(kb, terms, 60, None), terms
+        assert kb.search_keyword(terms, 60, Filters(grade="5")) == fts5_ranking(kb, terms, 60, Filters(grade="5"))

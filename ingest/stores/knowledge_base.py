@@ -131,10 +131,14 @@ class KnowledgeBase:
             self.catalog = Catalog(settings.data_dir / FILENAME)
         self.vectors = Vectors(settings, self.lock)
 
-    def warm(self) -> None:
-        """Open the vector index, and read the common words' keyword scores, now rather than
-        on the first searches."""
+    def open(self) -> None:
+        """Open the vector index now rather than on the first search or write."""
         self.vectors.collection  # noqa: B018
+
+    def warm(self) -> None:
+        """Before answering questions: open the vector index, and read the common words'
+        keyword scores (`Catalog.warm_keywords`), now rather than on the first searches."""
+        self.open()
         self.catalog.warm_keywords()
 
     # -- documents -------------------------------------------------------------------------------

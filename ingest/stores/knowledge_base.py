@@ -192,10 +192,12 @@ class KnowledgeBase:
         A filter becomes the set of chunks it lets through (read from the catalog, cached until
         the catalog changes), and the vectors are searched among those."""
         allowed = self.catalog.filtered_rows(filters)
-        if allowed is not None and not allowed[1]:
+        count = self.catalog.cached_chunk_count()
+        if allowed is None or len(allowed[1]) >= count:  # no filter, or one every chunk passes
+            return self.vectors.query(embedding, k, count=count)
+        if not allowed[1]:
             return []
-        return self.vectors.query(embedding, k, filters, ids=None if allowed is None else allowed[1],
-                                  count=self.catalog.cached_chunk_count())  # fmt: skip
+        return self.vectors.query(embedding, k, ids=allowed[1], count=count)
 
     def similarities(self, embedding: np.ndarray, ids: list[str]) -> dict[str, float]:
         """Exact cosine similarity of the stored vectors of `ids` to `embedding`."""

@@ -117,3 +117,11 @@ def test_common_words_read_ahead_rank_the_same(kb: KnowledgeBase) -> None:
     for terms in QUERIES:
         assert kb.search_keyword(terms, 60) == fts5_ranking(kb, terms, 60, None), terms
         assert kb.search_keyword(terms, 60, Filters(grade="5")) == fts5_ranking(kb, terms, 60, Filters(grade="5"))
+
+
+def test_a_filter_every_chunk_passes_searches_without_restriction(kb: KnowledgeBase, monkeypatch) -> None:
+    seen = []
+    monkeypatch.setattr(kb.vectors, "query", lambda *a, **kw: seen.append(kw.get("ids")) or [])
+    kb.search_dense(np.ones(16, dtype=np.float32), 5, Filters(grade="K-12"))  # every document's band meets K-12
+    kb.search_dense(np.ones(16, dtype=np.float32), 5, Filters(type="report"))
+    assert seen[0] is None and seen[1] and set(seen[1]) == set(kb.catalog.filtered_rows(Filters(type="report"))[1])

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 FILENAME = "catalog.sqlite3"
 BM25_WEIGHTS = "2.0, 1.5, 1.0"  # title, section headings, text
-BM25_K1_PLUS_1 = 2.2  # FTS5's bm25 k1 is 1.2: a word adds at most idf * (k1 + 1) to a row's score
 FILTER_CACHE = 32  # filters whose chunk sets are kept
 TOKENIZER = "porter unicode61"  # the keyword index's, as migration 1 made it
 WARM_SHARE = 0.005  # `warm_keywords` reads the words in at least this share of the chunks
@@ -330,7 +329,8 @@ class Catalog:
     # matches any of them, and a question's common words ("students", "lesson") match most rows:
     # 45-245 ms a question at 100k chunks. But bm25() is a sum over the query's phrases, each
     # term of which depends only on that phrase, the row and the index's statistics: so the
-    # score of an OR query is the sum of the scores of one-word queries (checked to 1e-15). Each
+    # score of an OR query is the sum of the scores of one-word queries, added in the same order:
+    # the same float, bit for bit (tests/ingest/stores/test_search.py compares them). Each
     # word's per-row scores are read once from FTS5 itself (the same tokenizer, stemmer, column
     # weights, idf and length normalisation) and kept as arrays until the catalog changes; a
     # question then costs array sums. The common words, the costly ones to read, are exactly
@@ -371,7 +371,7 @@ class Catalog:
         is then array sums. Returns how many words. At 100k chunks: about 1,200 words, 4.2M
         (rowid, score) pairs (50 MB), 5-20 s on 2 cores depending on their load."""
         memo = self._memo()
-        rows = memo.get("rows") or self.keyword_rows()
+        rows = self.cached_chunk_count()
         self.db.query("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, 'chunks_fts', 'row')")
         common = self.db.query("SELECT term FROM temp.chunks_vocab WHERE doc >= ? ORDER BY doc DESC",
                                (max(2, int(share * rows)),), row=lambda r: r[0])  # fmt: skip

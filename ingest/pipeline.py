@@ -347,7 +347,7 @@ class Ingestor:
                 continue
             if not warm:  # load the model and open Chroma while the parser works ahead
                 self.encoder.load()
-                self.kb.warm()
+                self.kb.open()
                 warm = True
             batch.append(item)
             pending += len(item.chunks)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
     from .knowledge_base import Version
 
 FILENAME = "catalog.sqlite3"
+BM25_WEIGHTS = "2.0, 1.5, 1.0"  # title, section headings, text
+FILTER_CACHE = 32  # filters whose chunk sets are kept
+TOKENIZER = "porter unicode61"  # the keyword index's, as migration 1 made it
+WARM_SHARE = 0.005  # `warm_keywords` reads the words in at least this share of the chunks
+PHRASE_CACHE_ROWS = 8_000_000  # (rowid, score) pairs of one-word queries kept: at most 96 MB
 
 MIGRATIONS = (
     # 1: the schema as it was before versions were kept
@@ -88,6 +95,10 @@ MIGRATIONS = (
     # `Encoder.vector_space`), written by the first write; an index from before has none and
     # was made by torch (`KnowledgeBase.use_encoder` takes it as such).
     "CREATE TABLE IF NOT EXISTS index_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    # 5: documents by path. Every ingest of a folder lists the documents indexed from it (to
+    # remove those whose files are gone): without an index that is a scan of every document per
+    # folder, and an unchanged re-run of 500 folders at 100k chunks took 14% of the first run.
+    "CREATE INDEX IF NOT EXISTS documents_path ON documents(path);",
 )
 
 @dataclass
@@ -209,6 +220,28 @@ def filters_sql(f: Filters | None) -> tuple[str, list[Any]]:
     return " AND " + " AND ".join(sql), params
 
 
+_tokenizer_lock = threading.Lock()
+
+
+@lru_cache(maxsize=100_000)
+def fts5_tokens(phrase: str) -> tuple[str, ...]:
+    """The tokens FTS5 reads in a quoted phrase of the keyword index (same tokenizer and
+    stemmer), from a table of its own in memory."""
+    with _tokenizer_lock:
+        global _tokenizer
+        if _tokenizer is None:
+            _tokenizer = sqlite3.connect(":memory:", check_same_thread=False)
+            _tokenizer.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize={TOKENIZER!r})")
+            _tokenizer.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        _tokenizer.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (phrase.strip('"'),))
+        tokens = tuple(r[0] for r in _tokenizer.execute("SELECT term FROM v ORDER BY offset"))
+        _tokenizer.execute("DELETE FROM t")
+        return tokens
+
+
+_tokenizer: sqlite3.Connection | None = None
+
+
 def _marks(n: int) -> str:
     return ",".join("?" * n)
 
@@ -250,8 +283,10 @@ class Catalog:
                              row=SourceInfo.from_row)  # fmt: skip
 
     def under(self, folder: Path) -> list[SourceInfo]:
+        """Documents whose path lies under `folder` (case-sensitive, as paths are): a range of
+        the `documents_path` index, from "folder/" up to "folder0" ('0' follows '/')."""
         prefix = str(folder.resolve()).rstrip("/") + "/"
-        return self.db.query("SELECT * FROM documents WHERE path LIKE ? ESCAPE '\\'", (_like_prefix(prefix),),
+        return self.db.query("SELECT * FROM documents WHERE path >= ? AND path < ?", (prefix, prefix[:-1] + "0"),
                              row=SourceInfo.from_row)  # fmt: skip
 
     def added_at(self, doc_ids: Sequence[str]) -> dict[str, float]:
@@ -281,39 +316,141 @@ class Catalog:
     def chunk_count(self) -> int:
         return int(self.db.query_one("SELECT COUNT(*) FROM chunks", row=lambda r: r[0]) or 0)
 
+    def cached_chunk_count(self) -> int:
+        """`chunk_count`, read once while the catalog is unchanged (the vector index holds as
+        many vectors: `KnowledgeBase` keeps them consistent)."""
+        memo = self._memo()
+        if "chunks" not in memo:
+            memo["chunks"] = self.chunk_count()
+        return memo["chunks"]
+
     def keyword_rows(self) -> int:
         return int(self.db.query_one("SELECT COUNT(*) FROM chunks_fts", row=lambda r: r[0]) or 0)
 
     # --- keyword search --------------------------------------------------------------------
+    #
+    # FTS5's bm25() of an OR of the question's words costs a few microseconds for every row that
+    # matches any of them, and a question's common words ("students", "lesson") match most rows:
+    # 45-245 ms a question at 100k chunks. But bm25() is a sum over the query's phrases, each
+    # term of which depends only on that phrase, the row and the index's statistics: so the
+    # score of an OR query is the sum of the scores of one-word queries, added in the same order:
+    # the same float, bit for bit (tests/ingest/stores/test_search.py compares them). Each
+    # word's per-row scores are read once from FTS5 itself (the same tokenizer, stemmer, column
+    # weights, idf and length normalisation) and kept as arrays until the catalog changes; a
+    # question then costs array sums. The common words, the costly ones to read, are exactly
+    # those that come back in question after question.
+
+    def _memo(self) -> dict[str, Any]:
+        """A cache of what this connection read, emptied whenever the catalog changed."""
+        gen = self.db.generation()
+        if getattr(self, "_memo_gen", None) != gen:
+            self._memo_gen, self._memo_data = gen, {}
+        return self._memo_data
+
+    def _max_rowid(self, memo: dict[str, Any]) -> int:
+        if "max_rowid" not in memo:
+            memo["max_rowid"] = int(self.db.query_one("SELECT MAX(rowid) FROM chunks", row=lambda r: r[0]) or 0)
+        return memo["max_rowid"]
+
+    def _phrase_scores(self, phrase: str, memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(rowids, bm25 of the one-phrase query) of every row the phrase matches, kept under
+        the phrase's tokens as FTS5 reads them ("students" and "student" share one entry)."""
+        cache: dict[Any, tuple[np.ndarray, np.ndarray]] = memo.setdefault("phrases", {})
+        key = fts5_tokens(phrase) or phrase
+        hit = cache.pop(key, None)
+        if hit is None:
+            rows = self.db.query(f"SELECT rowid, -bm25(chunks_fts, {BM25_WEIGHTS}) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                                 (phrase,), row=tuple)  # fmt: skip
+            hit = (np.fromiter((r for r, _ in rows), dtype=np.int32, count=len(rows)),
+                   np.fromiter((x for _, x in rows), dtype=np.float64, count=len(rows)))  # fmt: skip
+            memo["cached_rows"] = memo.get("cached_rows", 0) + len(rows)
+            while cache and memo["cached_rows"] > PHRASE_CACHE_ROWS:  # least recently used first
+                memo["cached_rows"] -= len(cache.pop(next(iter(cache)))[0])
+        cache[key] = hit  # most recently used last
+        return hit
+
+    def warm_keywords(self, share: float = WARM_SHARE) -> int:
+        """Read the one-word scores of the words in at least `share` of the chunks now (they are
+        the costly ones to read, and most questions have several): a question's keyword search
+        is then array sums. Returns how many words. At 100k chunks: about 1,200 words, 4.2M
+        (rowid, score) pairs (50 MB), 5-20 s on 2 cores depending on their load."""
+        memo = self._memo()
+        rows = self.cached_chunk_count()
+        self.db.query("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, 'chunks_fts', 'row')")
+        common = self.db.query("SELECT term FROM temp.chunks_vocab WHERE doc >= ? ORDER BY doc DESC",
+                               (max(2, int(share * rows)),), row=lambda r: r[0])  # fmt: skip
+        budget, n = PHRASE_CACHE_ROWS * 3 // 4, 0
+        stop = {t for w in STOPWORDS for t in fts5_tokens(f'"{w}"')}  # never searched
+        for term in common:
+            if term in stop or fts5_tokens(f'"{term}"') != (term,):
+                continue  # a stem that the stemmer would change again: no question word reads as it
+            budget -= len(self._phrase_scores(f'"{term}"', memo)[0])
+            n += 1
+            if budget <= 0:
+                break
+        return n
+
+    def filtered_rows(self, filters: Filters | None) -> tuple[np.ndarray, list[str]] | None:
+        """The chunks `filters` lets through, as (a mask over chunk rowids, chunk ids); None for
+        no filter. Read once per filter while the catalog is unchanged (a scan of the documents'
+        tags), so both searches restrict to a set instead of testing every row they meet."""
+        where, params = filters_sql(filters)
+        if not where:
+            return None
+        memo = self._memo()
+        cache = memo.setdefault("filtered", {})
+        key = (where, tuple(params))
+        if key not in cache:
+            rows = self.db.query(f"SELECT c.rowid, c.chunk_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                                 f"WHERE 1 {where}", params, row=tuple)  # fmt: skip
+            mask = np.zeros(self._max_rowid(memo) + 1, dtype=bool)
+            mask[[r for r, _ in rows]] = True
+            if len(cache) >= FILTER_CACHE:
+                cache.pop(next(iter(cache)))
+            cache[key] = (mask, [c for _, c in rows])
+        return cache[key]
 
     def search_keyword(self, terms: Sequence[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """BM25 over titles, section headings and chunk text (title and headings weigh more).
-        Returns (chunk_id, score) with higher = better."""
-        if not terms:
+        """BM25 over titles, section headings and chunk text (title and headings weigh more):
+        FTS5's bm25() of the OR of the terms, the k best rows, computed as a sum of one-term
+        scores (see above). Returns (chunk_id, score) with higher = better."""
+        if not terms or k <= 0:
             return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-        where, params = filters_sql(filters)
-        if not where:  # rank in FTS5 alone, then join the k best: half the time at 27k chunks
-            sql = """SELECT c.chunk_id, f.score
-                     FROM (SELECT rowid, -bm25(chunks_fts, 2.0, 1.5, 1.0) AS score FROM chunks_fts
-                           WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT ?) f
-                     JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score DESC"""
-            return self.db.query(sql, [match, k], row=lambda r: (r["chunk_id"], float(r["score"])))
-        sql = f"""SELECT c.chunk_id, -bm25(chunks_fts, 2.0, 1.5, 1.0) AS score
-                  FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                  JOIN documents d ON d.doc_id = c.doc_id
-                  WHERE chunks_fts MATCH ? {where}
-                  ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT ?"""
-        return self.db.query(sql, [match, *params, k], row=lambda r: (r["chunk_id"], float(r["score"])))
+        memo = self._memo()
+        allowed = self.filtered_rows(filters)
+        parts = [self._phrase_scores('"' + t.replace('"', "") + '"', memo) for t in terms]
+        rowids = np.concatenate([r for r, _ in parts])
+        if not len(rowids):
+            return []
+        size = max(self._max_rowid(memo), int(rowids.max())) + 1
+        scores = np.zeros(size)
+        for r, x in parts:  # in the query's order, as bm25() adds them
+            scores[r] += x  # a phrase matches a row once: no repeated index within `r`
+        matched = np.zeros(size, dtype=bool)
+        matched[rowids] = True
+        if allowed is not None:
+            matched[: len(allowed[0])] &= allowed[0]
+            matched[len(allowed[0]) :] = False
+        rows = np.flatnonzero(matched)
+        if len(rows) > k:  # the k best (with every row tied with the k-th), then in order
+            cut = scores[rows[np.argpartition(-scores[rows], k - 1)[k - 1]]]
+            rows = rows[scores[rows] >= cut]
+        best = rows[np.lexsort((rows, -scores[rows]))][:k]  # equal scores by rowid
+        return self._with_chunk_ids([(int(r), float(scores[r])) for r in best])
+
+    def _with_chunk_ids(self, top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+        if not top:
+            return []
+        ids = dict(self.db.query(f"SELECT rowid, chunk_id FROM chunks WHERE rowid IN ({_marks(len(top))})",
+                                 [r for r, _ in top], row=tuple))  # fmt: skip
+        return [(ids[r], s) for r, s in top if r in ids]
 
     def term_frequency(self, term: str) -> int:
         """In how many chunks a (stemmed, by FTS5's Porter stemmer) keyword occurs."""
         term = term.replace('"', "")
         if not term:
             return 0
-        n = self.db.query_one("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('"' + term + '"',),
-                              row=lambda r: r[0])  # fmt: skip
-        return int(n or 0)
+        return len(self._phrase_scores('"' + term + '"', self._memo())[0])
 
     # --- sentences and acronyms ------------------------------------------------------------
 
@@ -326,8 +463,15 @@ class Catalog:
             chunk_ids, row=tuple,
         )  # fmt: skip
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {}
-        for cid, a, b, blob in rows:
-            out.setdefault(cid, []).append((a, b, np.frombuffer(blob, dtype=np.float16).astype(np.float32)))
+        if not rows:
+            return out
+        width = len(rows[0][3])
+        if all(len(r[3]) == width for r in rows):  # one decode for every vector (rows are views of it)
+            vecs = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
+        else:  # vectors of two models (an index being re-embedded): one at a time
+            vecs = [np.frombuffer(r[3], dtype=np.float16).astype(np.float32) for r in rows]  # type: ignore[assignment]
+        for (cid, a, b, _), v in zip(rows, vecs):
+            out.setdefault(cid, []).append((a, b, v))
         return out
 
     def with_sentences(self, chunk_ids: Sequence[str]) -> set[str]:

@@ -180,9 +180,15 @@ class KnowledgeBase:
         if self.catalog.info("vector_space") is None:
             Catalog.set_info(tx, "vector_space", self.space)
 
-    def warm(self) -> None:
-        """Open the vector index now rather than on the first search."""
+    def open(self) -> None:
+        """Open the vector index now rather than on the first search or write."""
         self.vectors.collection  # noqa: B018
+
+    def warm(self) -> None:
+        """Before answering questions: open the vector index, and read the common words'
+        keyword scores (`Catalog.warm_keywords`), now rather than on the first searches."""
+        self.open()
+        self.catalog.warm_keywords()
 
     # -- documents -------------------------------------------------------------------------------
     def version_of(self, source_key: str) -> str | None:
@@ -231,9 +237,17 @@ class KnowledgeBase:
         return self.catalog.search_keyword(terms, k, filters)
 
     def search_dense(self, embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """The nearest chunks to a normalised query vector: (chunk_id, cosine), best first."""
+        """The nearest chunks to a normalised query vector: (chunk_id, cosine), best first.
+        A filter becomes the set of chunks it lets through (read from the catalog, cached until
+        the catalog changes), and the vectors are searched among those."""
         self._check_space()
-        return self.vectors.query(embedding, k, filters)
+        allowed = self.catalog.filtered_rows(filters)
+        count = self.catalog.cached_chunk_count()
+        if allowed is None or len(allowed[1]) >= count:  # no filter, or one every chunk passes
+            return self.vectors.query(embedding, k, count=count)
+        if not allowed[1]:
+            return []
+        return self.vectors.query(embedding, k, ids=allowed[1], count=count)
 
     def similarities(self, embedding: np.ndarray, ids: list[str]) -> dict[str, float]:
         """Exact cosine similarity of the stored vectors of `ids` to `embedding`."""

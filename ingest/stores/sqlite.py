@@ -103,6 +103,14 @@ class Database:
             r = self._connection().execute(sql, tuple(params)).fetchone()
         return None if r is None else row(r)
 
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever the database may have changed: a commit by another connection (any
+        process: `PRAGMA data_version`) or a row written through this one. A cache of what was
+        read keyed on it is never stale, and costs one pragma to check."""
+        with self._lock:
+            conn = self._connection()
+            return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:

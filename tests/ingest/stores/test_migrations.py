@@ -71,8 +71,11 @@ def test_a_data_dir_from_before_versions_upgrades_without_losing_a_row(old_data_
     notes = DigestStore(old_data_dir)
 
     # the index: every document, chunk and keyword row is there, and searchable
-    assert kb.catalog.db.version == len(catalog.MIGRATIONS) == 4  # 3: sentence vectors and acronyms; 4: index_info
+    assert kb.catalog.db.version == len(catalog.MIGRATIONS) == 5  # 3: sentence vectors and acronyms; 4: index_info; 5: by path
     assert kb.catalog.info("vector_space") is None  # made by torch: stamped by the next ingest
+    plan = " ".join(str(r[3]) for r in kb.catalog.db.query(
+        "EXPLAIN QUERY PLAN SELECT * FROM documents WHERE path >= ? AND path < ?", ("/a/", "/a0")))
+    assert "documents_path" in plan, plan  # an unchanged re-run lists each folder's documents by the index
     assert kb.sentence_sums(list(kb.catalog.all_chunk_ids())) == {}  # re-embedded on the next ingest
     assert kb.alias_candidates("ET") == []
     assert {s.title: (s.type, s.grade) for s in kb.sources()} == {
@@ -156,3 +159,19 @@ def test_two_openers_at_once_migrate_once(tmp_path: Path) -> None:
         t.join()
     assert not errors
     assert Database(path, migrations).query("SELECT COUNT(*) FROM t", row=tuple) == [(1,)]
+
+
+def test_documents_under_a_folder_are_found_by_path_prefix_only(tmp_path: Path) -> None:
+    """`Catalog.under` (the documents an ingest of a folder may prune) reads a range of the
+    path index: a sibling folder whose name starts the same, or differs only in case, is not
+    under it."""
+    kb = KnowledgeBase(Settings(_env_file=None, data_dir=tmp_path / "data"))
+    with kb.catalog.db.transaction() as tx:
+        for i, path in enumerate(["/d/docs/a.md", "/d/docs/sub/b.md", "/d/docs2/c.md", "/d/Docs/d.md", "/d/docs"]):
+            tx.execute("""INSERT INTO documents(doc_id, source_key, path, title, fmt, content_hash, version, type, grade,
+                          grade_min, grade_max, subject, chunks, size, added_at, updated_at)
+                          VALUES (?, ?, ?, 't', 'md', 'h', 'v', 'guide', '', 0, 12, '', 0, 0, 0, 0)""",
+                       (f"d{i}", path, path))  # fmt: skip
+    assert sorted(s.path for s in kb.sources_under(Path("/d/docs"))) == ["/d/docs/a.md", "/d/docs/sub/b.md"]
+    assert [s.path for s in kb.sources_under(Path("/d/docs/sub/"))] == ["/d/docs/sub/b.md"]
+    kb.close()

@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 from .domain import Chunk, Document
 
 # 4: a heading line is a block of its own; chunks carry their sentence spans (sentence vectors).
-# 5: no sentence ends after a title or an initial ("Mr. Okafor", "J. Rivera", "e.g.").
+# 5: no sentence ends after a title or an initial ("Mr. Okafor", "J. Rivera", "e.g."); a Word or web
+#    page heading (no `#`) is a block of its own, like a Markdown one.
 CHUNKER_VERSION = "5"
 PREFIX_MAX_TOKENS = 40
 
@@ -48,12 +49,15 @@ class _Unit:
     heading_line: bool = False
 
 
-def split_blocks(text: str) -> list[tuple[int, int]]:
+def split_blocks(text: str, heading: str | None = None) -> list[tuple[int, int]]:
     """Split a section into blocks: paragraphs, list items, table rows, headings. A heading line
-    is always a block of its own, even with its paragraph on the very next line."""
+    is always a block of its own, even with its paragraph on the very next line: a Markdown
+    heading, or the section's own `heading` on its first line (a Word or web page heading,
+    which carries no `#`)."""
     blocks: list[tuple[int, int]] = []
     start: int | None = None
     pos = 0
+    first = True
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         line_start, pos = pos, pos + len(line)
@@ -62,6 +66,11 @@ def split_blocks(text: str) -> list[tuple[int, int]]:
                 blocks.append((start, line_start))
                 start = None
             continue
+        if first and heading and " ".join(stripped.split()) == " ".join(heading.split()):
+            first = False
+            blocks.append((line_start + (len(line) - len(line.lstrip())), pos))
+            continue
+        first = False
         if start is not None and _BLOCK_START.match(line):
             blocks.append((start, line_start))
             start = None
@@ -107,15 +116,19 @@ class Chunker:
     def _units(self, doc: Document) -> list[_Unit]:
         text = doc.text
         spans: list[tuple[int, int, int]] = []  # (start, end, section)
+        heads: set[int] = set()  # starts of heading lines without a `#`
         for i, sec in enumerate(doc.sections):
-            for a, b in split_blocks(sec.text):
+            name = sec.heading[-1] if sec.heading else None
+            for j, (a, b) in enumerate(split_blocks(sec.text, name)):
+                if j == 0 and name and " ".join(sec.text[a:b].split()) == " ".join(name.split()):
+                    heads.add(sec.start + a)
                 for x, y in split_sentences(sec.text, a, b):
                     spans.append((sec.start + x, sec.start + y, i))
         counts = self.count([text[a:b] for a, b, _ in spans])
         units: list[_Unit] = []
         for (a, b, i), n in zip(spans, counts):
             if n <= self.target:
-                units.append(_Unit(a, b, n, i, bool(_HEADING_LINE.match(text[a:b]))))
+                units.append(_Unit(a, b, n, i, bool(_HEADING_LINE.match(text[a:b])) or a in heads))
             else:
                 units.extend(self._split_long(text, a, b, i))
         return units

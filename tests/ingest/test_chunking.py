@@ -101,3 +101,13 @@ def test_a_title_or_an_initial_does_not_end_a_sentence():
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "Mr. Okafor keeps a rain stick.", "Ask Dr. Lee or J. Rivera, e.g. Before lunch.", "Grade 5.", "Then stop.",
     ]
+
+
+def test_a_word_or_web_heading_is_a_block_of_its_own(chunker):
+    # a .docx section starts with its heading's text, no `#`: it must not be glued to the paragraph
+    doc = Document(None, "Board", [Section("How students choose\nEveryone completes the center square first. Then two more.",
+                                           heading=("How students choose",))], source_key="k")
+    (chunk,) = chunker.chunk(doc)
+    assert [chunk.text[a:b] for a, b in chunk.units] == [
+        "How students choose", "Everyone completes the center square first.", "Then two more.",
+    ]

@@ -11,7 +11,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -215,6 +215,9 @@ class Engine(AnswerEngine):
             for u in h.units:
                 if not quotable(h.chunk.text, u.start, u.end, labels):
                     continue
+                start = after_heading_lines(h.chunk.text, u.start, u.end)
+                if start != u.start:  # quote the sentence, not the heading lines glued before it
+                    u = replace(u, start=start)
                 have = stems(h.chunk.text[u.start : u.end])
                 out.append(Candidate(i, u, sum(w for t, w in weights.items() if t in have) / total))
         if out:
@@ -237,12 +240,12 @@ class Engine(AnswerEngine):
         lead = max(cands, key=lambda c: (c.score, -c.hit, -c.unit.start))
         hit = retrieval.hits[lead.hit]
         points = [*self._antecedent(hit, lead), lead]
-        by_start = {c.unit.start: c for c in cands if c.hit == lead.hit}
-        order = [u.start for u in hit.units]
+        by_end = {c.unit.end: c for c in cands if c.hit == lead.hit}  # by end: a quote may start after heading lines
+        order = [u.end for u in hit.units]
         last = lead
         for _ in range(0 if _introduces_list(hit.chunk.text, lead.unit) else LEAD_WINDOW - 1):  # its items follow below
-            i = order.index(last.unit.start) + 1
-            nxt = by_start.get(order[i]) if i < len(order) else None
+            i = order.index(last.unit.end) + 1
+            nxt = by_end.get(order[i]) if i < len(order) else None
             if nxt is None or hit.chunk.text[last.unit.end : nxt.unit.start].count("\n") > 2:
                 break  # the next unit is not quotable, not relevant, or in a new section
             points.append(nxt)
@@ -255,7 +258,7 @@ class Engine(AnswerEngine):
         out: list[Candidate] = []
         for p in points:  # a sentence that introduces a list is followed by the list's items
             for c in [p, *self._list_after(retrieval.hits[p.hit], p)]:
-                if not any(o.hit == c.hit and o.unit.start == c.unit.start for o in out):
+                if not any(o.hit == c.hit and o.unit.end == c.unit.end for o in out):
                     out.append(c)
         return out[:MAX_ANSWER_POINTS]
 
@@ -365,8 +368,14 @@ def quotable(text: str, start: int, end: int, labels: set[str] = frozenset()) ->
     header row, a list of links, a blank form line ("Student Name: ______"), markup alone, or a
     line that only repeats the title or a heading."""
     raw = text[start:end].strip()
-    if raw.startswith("#") or _TABLE_RULE.match(raw):
+    if raw.startswith("#") or _TABLE_RULE.match(raw) or "```" in raw:  # a heading, a rule, a piece of a code block
         return False
+    lines = [ln.strip() for ln in raw.splitlines() if ln.strip()]
+    if len(lines) >= 3 and _BLANK.search(raw):  # a form (a PDF's "Name: ____" page read as one block)
+        return False
+    if len(lines) >= 4 and sorted(len(ln) for ln in lines)[len(lines) // 2] < 50 and \
+            sum(not _SENTENCE_END.search(ln) for ln in lines) >= 0.6 * len(lines):
+        return False  # short lines that are not sentences: a table or a score sheet laid out as text
     if raw.startswith("|"):
         rest = text[end:].lstrip("\n").split("\n", 1)[0].strip()
         if rest and _TABLE_RULE.match(rest):  # the header row of a table
@@ -378,11 +387,44 @@ def quotable(text: str, start: int, end: int, labels: set[str] = frozenset()) ->
         return False
     if len(words) < 3 or _label(raw) in labels:
         return False
+    if "\n" not in raw and _reads_as_heading(strip_markup_prefix_text(raw)):  # a heading without `#` (PDF, slides)
+        return False
     if raw.rstrip("*_ ").endswith("?"):  # a question in the document answers nothing
         return False
     if len(words) < 5 and not re.search(r"[.!:;)]\W*$", raw):  # a fragment, cut off
         return False
     return True
+
+
+def after_heading_lines(text: str, start: int, end: int) -> int:
+    """Where a unit's sentence begins when lines that read as headings stand before it: short
+    lines with no sentence punctuation, mostly capitalised ("Influence of the COVID-19 Pandemic
+    on\nLearning\nThe interaction between..."), as text taken from a PDF gives them. The rest
+    stays a verbatim slice of the source."""
+    pos = start
+    while True:
+        nl = text.find("\n", pos, end)
+        if nl < 0:
+            return pos
+        line = text[pos:nl].strip()
+        rest = text[nl + 1 : end].lstrip()
+        if not rest or not rest[:1].isupper() or not _reads_as_heading(line):
+            return pos
+        pos = nl + 1 + (len(text[nl + 1 : end]) - len(rest))
+
+
+def _reads_as_heading(line: str) -> bool:
+    """A short line with no sentence punctuation whose words are capitalised, as headings are
+    ("Lessons Learned on District Implementation")."""
+    words = WORDS.findall(line)
+    if not words or len(words) > 12 or _SENTENCE_END.search(line) or "|" in line:
+        return False
+    big = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL_WORDS)
+    return big >= 0.8 * len(words)
+
+
+_SENTENCE_END = re.compile(r"[.!?:;\"”)]\W*$")
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "vs"}
 
 
 def _label(text: str) -> str:

@@ -261,6 +261,16 @@ def test_abstention_still_shows_the_closest_material(engine: Engine):
     ("Students write their name on the line and explain their reasoning: ______", True),
     ("The lighthouse warm-up has each student circle three words they misspelled last week.", True),
     ("| 9 | 36% | Student correctly uses lists | 2.04 2.05 |", True),
+    # a PDF score sheet read as one block, a grade scale, a piece of a code block
+    ("Mad Libs Grading Rubric\nStudent Name: ________ Date: ______\nProgram greets user 3\nTotal 60", False),
+    ("96-100%=A+\n93-95%= A\n90-92%= A-\n86-89%= B+\n83-85%= B", False),
+    ("```python\n    A Day in NYC: a Mad Lib.", False),
+    ("Lessons Learned on District Implementation of Personalized, Competency-Based Learning", False),  # a PDF heading
+    ("- Technology policy that enables safe internet access for all students", True),
+    ("* Index cards for binary activity (at least 1 per student)", True),
+    # prose a PDF wrapped at the page's width is quotable
+    ("Districts are focusing on measuring levels of implementation and utilizing\ntwo common methods to monitor "
+     "the progress\nand quality of implementation: educator surveys and classroom observations.", True),
 ])
 def test_quotable_lines(line: str, ok: bool):
     from bot.engine.answer import quotable
@@ -393,3 +403,16 @@ def test_cited_sources_are_numbered_without_gaps():
     assert ans.text == "• first [1]\n• third [2] and [2]"
     assert [(s.title, s.n) for s in ans.sources] == [("T1", 1), ("T2", 3), ("T3", 2)]  # ranked order kept
     assert [s.title for s in ans.shown_sources()] == ["T1", "T3"] and [s.n for s in ans.shown_sources()] == [1, 2]
+
+
+@pytest.mark.parametrize("text, quote", [
+    ("Influence of the COVID-19 Pandemic on Personalized, Competency-Based\nLearning\nThe interaction between "
+     "the pandemic and these efforts changed education.", "The interaction between the pandemic and these efforts changed education."),
+    ("Grading\nRubric\nThe project is graded on many aspects:", "The project is graded on many aspects:"),
+    ("Districts are focusing on levels of implementation and utilizing\ntwo common methods.",
+     "Districts are focusing on levels of implementation and utilizing\ntwo common methods."),
+])
+def test_heading_lines_a_pdf_glues_before_a_sentence_are_not_quoted(text: str, quote: str):
+    from bot.engine.answer import after_heading_lines
+
+    assert text[after_heading_lines(text, 0, len(text)):] == quote

@@ -329,12 +329,14 @@ class Engine(AnswerEngine):
         return out
 
     def extractive_text(self, points: list[Candidate], sources: list[Source]) -> str:
-        """Verbatim sentences, each marked with its source number."""
+        """Verbatim sentences, each marked with its source number, on one line each: the line
+        breaks and double spaces a PDF's layout leaves inside a sentence are folded (the
+        source's quote keeps them)."""
         lines = []
         for p in points:
             src = sources[p.hit]
             a, b = strip_markup_prefix(src.text, p.unit.start, p.unit.end)
-            lines.append(f"• {src.text[a:b].strip()} [{src.n}]")
+            lines.append(f"• {' '.join(src.text[a:b].split())} [{src.n}]")
         return "\n".join(lines)
 
     def _abstain(self, question: str, closest: list[Source]) -> Answer:

@@ -66,7 +66,7 @@ def split_blocks(text: str, heading: str | None = None) -> list[tuple[int, int]]
                 blocks.append((start, line_start))
                 start = None
             continue
-        if first and heading and " ".join(stripped.split()) == " ".join(heading.split()):
+        if first and _is_heading(stripped, heading):
             first = False
             blocks.append((line_start + (len(line) - len(line.lstrip())), pos))
             continue
@@ -83,6 +83,11 @@ def split_blocks(text: str, heading: str | None = None) -> list[tuple[int, int]]
         blocks.append((start, len(text)))
     # trim trailing whitespace of each block
     return [(a, a + len(text[a:b].rstrip())) for a, b in blocks if text[a:b].strip()]
+
+
+def _is_heading(line: str, heading: str | None) -> bool:
+    """Whether `line` is the section's heading written out (spacing aside)."""
+    return bool(heading) and line.split() == heading.split()
 
 
 def split_sentences(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -120,7 +125,7 @@ class Chunker:
         for i, sec in enumerate(doc.sections):
             name = sec.heading[-1] if sec.heading else None
             for j, (a, b) in enumerate(split_blocks(sec.text, name)):
-                if j == 0 and name and " ".join(sec.text[a:b].split()) == " ".join(name.split()):
+                if j == 0 and _is_heading(sec.text[a:b], name):
                     heads.add(sec.start + a)
                 for x, y in split_sentences(sec.text, a, b):
                     spans.append((sec.start + x, sec.start + y, i))

@@ -15,8 +15,6 @@ the token vectors are at hand for `Encoder.encode_with_spans`.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -25,18 +23,20 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .errors import IndexUnavailable
-from .stores.files import ensure_private_dir, private_open
+from .stores.files import ensure_private_dir
+from .stores.lock import WriteLock
 
 log = logging.getLogger(__name__)
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT = "last_hidden_state"
 OPSET = 17
+EXPORT_WAIT_S = 600.0  # an export takes seconds; a quantised one under a minute
 EXPORT_VERSION = 1  # bump when the way the model is exported changes: caches are redone
 
 
@@ -51,17 +51,6 @@ def fingerprint(model_path: Path) -> str:
             h.update(f"{name}\0{st.st_size}\0{int(st.st_mtime)}\0".encode())
     h.update((model_path / "config.json").read_bytes() if (model_path / "config.json").is_file() else b"")
     return h.hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive `flock` on `path` (waits; the kernel drops it if the holder dies)."""
-    fd = private_open(path, os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 class OnnxModel:
@@ -108,7 +97,8 @@ class OnnxModel:
             raise IndexUnavailable("GUIDEPOST_ENCODER=onnx needs the onnx package to export the model: "
                                    "run `make install` (or `pip install onnx`), or set GUIDEPOST_ENCODER=torch")  # fmt: skip
         ensure_private_dir(self.cache_dir)
-        with _file_lock(self.cache_dir / f"{self.model_id}-onnx.lock"):
+        lock = WriteLock(self.cache_dir, EXPORT_WAIT_S, name=f"{self.model_id}-onnx.lock")
+        with lock.hold("export the ONNX model"):  # one process exports; the others wait, then reuse it
             fp32 = self.folder(False)
             if not self._current(fp32, fp):  # another process may have made it while we waited
                 self._build(fp32, fp, self._export)

@@ -267,7 +267,7 @@ class Engine(AnswerEngine):
         the driving force for us", "These include…"): the sentence it refers back to, from the
         same paragraph, quoted first so the answer reads in the source's order."""
         text = hit.chunk.text
-        if not _ANAPHOR.match(strip_markup_prefix_text(text[lead.unit.start : lead.unit.end])):
+        if not _ANAPHOR.match(text, strip_markup_prefix(text, lead.unit.start, lead.unit.end)[0], lead.unit.end):
             return []
         before = [u for u in hit.units if u.end <= lead.unit.start]
         if not before:
@@ -357,9 +357,6 @@ def _introduces_list(text: str, unit: Unit) -> bool:
 _ANAPHOR = re.compile(r"[\"“'‘(]*(?:that|this|these|those|it|they|such|then|both)\b", re.I)
 
 
-def strip_markup_prefix_text(text: str) -> str:
-    return re.sub(r"^[\s>*_#|•-]+", "", text)
-
 
 def _relevant(c: Candidate) -> bool:
     return c.unit.dense >= MIN_SENTENCE_COSINE or c.coverage >= MIN_SENTENCE_COVERAGE
@@ -376,7 +373,7 @@ def quotable(text: str, start: int, end: int, labels: set[str] = frozenset()) ->
     if len(lines) >= 3 and _BLANK.search(raw):  # a form (a PDF's "Name: ____" page read as one block)
         return False
     if len(lines) >= 4 and sorted(len(ln) for ln in lines)[len(lines) // 2] < 50 and \
-            sum(not _SENTENCE_END.search(ln) for ln in lines) >= 0.6 * len(lines):
+            sum(not _ENDS_LIKE_SENTENCE.search(ln) for ln in lines) >= 0.6 * len(lines):
         return False  # short lines that are not sentences: a table or a score sheet laid out as text
     if raw.startswith("|"):
         rest = text[end:].lstrip("\n").split("\n", 1)[0].strip()
@@ -389,7 +386,7 @@ def quotable(text: str, start: int, end: int, labels: set[str] = frozenset()) ->
         return False
     if len(words) < 3 or _label(raw) in labels:
         return False
-    if "\n" not in raw and _reads_as_heading(strip_markup_prefix_text(raw)):  # a heading without `#` (PDF, slides)
+    if "\n" not in raw and _reads_as_heading(text[strip_markup_prefix(text, start, end)[0] : end]):  # a heading without `#` (PDF, slides)
         return False
     if raw.rstrip("*_ ").endswith("?"):  # a question in the document answers nothing
         return False
@@ -419,13 +416,13 @@ def _reads_as_heading(line: str) -> bool:
     """A short line with no sentence punctuation whose words are capitalised, as headings are
     ("Lessons Learned on District Implementation")."""
     words = WORDS.findall(line)
-    if not words or len(words) > 12 or _SENTENCE_END.search(line) or "|" in line:
+    if not words or len(words) > 12 or _ENDS_LIKE_SENTENCE.search(line) or "|" in line:
         return False
     big = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL_WORDS)
     return big >= 0.8 * len(words)
 
 
-_SENTENCE_END = re.compile(r"[.!?:;\"”)]\W*$")
+_ENDS_LIKE_SENTENCE = re.compile(r"[.!?:;\"”)]\W*$")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "vs"}
 
 

@@ -37,8 +37,8 @@ POLL_S = 0.05
 
 
 class WriteLock:
-    def __init__(self, data_dir: Path, wait_s: float = 120.0) -> None:
-        self.path = Path(data_dir) / LOCK_NAME
+    def __init__(self, data_dir: Path, wait_s: float = 120.0, name: str = LOCK_NAME) -> None:
+        self.path = Path(data_dir) / name  # another `name`: another lock (the ONNX export's)
         self.wait_s = wait_s
         self._mine = threading.local()
 
@@ -80,7 +80,7 @@ class WriteLock:
             except BlockingIOError:
                 pass
             if not told:
-                log.info("waiting for another process writing to %s (pid %s)", self.path.parent, self._holder(fd))
+                log.info("waiting for another process to release %s (pid %s)", self.path, self._holder(fd))
                 told = True
             if time.monotonic() >= deadline:
                 raise IndexUnavailable(

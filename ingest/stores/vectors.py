@@ -22,7 +22,9 @@ BATCH = 4000  # below Chroma's max batch size
 
 
 def filters_where(f: Filters | None) -> dict[str, Any] | None:
-    """`Filters` as a Chroma `where` clause over the chunk metadata; None for no filter."""
+    """`Filters` as a Chroma `where` clause over the chunk metadata; None for no filter. The
+    engine's search restricts by chunk ids instead (`KnowledgeBase.search_dense`, faster); this
+    clause is what that search is checked against, and serves anyone querying the collection."""
     if f is None or f.is_empty():
         return None
     clauses: list[dict[str, Any]] = []
@@ -119,19 +121,19 @@ class Vectors:
             return {}
         return dict(zip(got["ids"], (vecs @ embedding.astype(np.float32)).tolist()))
 
-    def query(self, embedding: np.ndarray, k: int, filters: Filters | None = None, *, ids: list[str] | None = None,
+    def query(self, embedding: np.ndarray, k: int, *, ids: list[str] | None = None,
               count: int | None = None) -> list[tuple[str, float]]:  # fmt: skip
         """The `k` nearest chunks as (chunk_id, cosine similarity), best first. `ids` restricts
-        the search to those chunks instead of `filters` (the catalog knows which chunks a filter
-        lets through: at 30k chunks a search among them takes 10-13 ms, a `where` clause 60-95
-        ms, for the same results). `count`: the number of vectors, when the caller knows it."""
+        the search to those chunks: a filter is applied that way, since the catalog knows which
+        chunks it lets through (at 30k chunks a search among them takes 10-13 ms, a `where` clause
+        over `filters_where` 60-95 ms, for the same results). `count`: the number of vectors,
+        when the caller knows it."""
         n = self.collection.count() if count is None else count
         if ids is not None:
             n = min(n, len(ids))
         if n == 0:
             return []
-        where = None if ids is not None else filters_where(filters)
-        res = self.collection.query(query_embeddings=[embedding], n_results=min(k, n), where=where, ids=ids,
+        res = self.collection.query(query_embeddings=[embedding], n_results=min(k, n), ids=ids,
                                     include=["distances"])  # fmt: skip
         # cosine distance -> similarity
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
